@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+// Lumen builds twice from these sources (see ARCHITECTURE.md):
+//  - host: `swift build` / `swift test` build every portable module plus host-only
+//    test support;
+//  - kernel: `scripts/build-kernel` sets LUMEN_KERNEL=1 and builds for
+//    aarch64-none-none-elf with a generated toolset file that turns on Embedded Swift.
+import PackageDescription
+import Foundation
+
+let kernelBuild = ProcessInfo.processInfo.environment["LUMEN_KERNEL"] == "1"
+
+// Portable modules: build on the host and in the kernel.
+var targets: [Target] = [
+    .target(name: "Platform"),
+    .target(name: "DeviceTree"),
+    .target(name: "VirtIO", dependencies: ["Platform"]),
+    .target(name: "Drivers", dependencies: ["Platform", "VirtIO"]),
+    .target(name: "Entropy"),
+]
+
+var products: [Product] = []
+
+if kernelBuild {
+    targets += [
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType"),
+        .target(name: "KernelSupport"),
+        .target(
+            name: "Kernel",
+            dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "KernelSupport", "CFreeType"]),
+    ]
+} else {
+    targets += [
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
+                       providers: [.apt(["libfreetype-dev"])]),
+        // Host-only: drives QEMU for the integration tests (Foundation allowed here).
+        .target(name: "TestSupport"),
+        .testTarget(name: "DeviceTreeTests", dependencies: ["DeviceTree", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "DeviceTree"]),
+        .testTarget(name: "VirtIOTests", dependencies: ["VirtIO", "Drivers", "Platform"]),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EntropyTests", dependencies: ["Entropy"]),
+    ]
+}
+
+let package = Package(
+    name: "Lumen",
+    products: products,
+    targets: targets,
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,137 @@
+import CFreeType
+import DeviceTree
+import KernelSupport
+import Platform
+
+/// Kernel-wide facts.
+enum Kernel {
+    static let version = "0.1.0"
+    static var machine = MachineDescription()
+    static var options = BootOptions(commandLine: "")
+    static let platform = KernelPlatform()
+}
+
+/// Entry from start.S with the MMU on, caches on, .bss clear and TLS set.
+/// `x0` is whatever the loader left in x0 (QEMU passes the DTB only to Linux images).
+@_cdecl("lumen_main")
+func lumenMain(_ x0: UInt64) -> Never {
+    Boot.start(registerX0: x0)
+}
+
+enum Boot {
+    /// QEMU virt puts the device tree at the start of RAM for a bare ELF kernel.
+    static let ramStart: UInt64 = 0x4000_0000
+    static let maximumTreeSize = 2 << 20
+
+    static func start(registerX0: UInt64) -> Never {
+        lumen_console_putc = { UART.put($0) }
+
+        // 1. The device tree: RAM size first, without a heap.
+        guard let tree = locateDeviceTree(candidates: [registerX0, ramStart]) else {
+            KernelLog.write("boot: no valid device tree at x0 or the start of RAM; cannot size memory\nSystem halted.\n")
+            haltForever()
+        }
+        guard let ram = MachineDescription.firstMemoryRange(in: tree) else {
+            KernelLog.write("boot: the device tree has no memory node\nSystem halted.\n")
+            haltForever()
+        }
+        lumen_mmu_limit_ram(ram.end)
+        Memory.initialize(ramBase: ram.base, ramSize: ram.size)
+
+        // 2. The heap works from here on.
+        let machine = MachineDescription(tree: tree)
+        Kernel.machine = machine
+        Kernel.options = BootOptions(commandLine: machine.bootArguments)
+        if let uart = machine.uart, let window = Kernel.platform.mapDevice(base: uart.registers.base, size: Int(uart.registers.size)) {
+            UART.attach(window)
+        }
+        PSCI.usesSMC = machine.psciUsesSMC
+
+        // 3. Interrupts and the timer.
+        EventLoop.initialize()
+        let distributor = machine.gicDistributor ?? PhysicalRange(base: 0x0800_0000, size: 0x1_0000)
+        let cpuInterface = machine.gicCPUInterface ?? PhysicalRange(base: 0x0801_0000, size: 0x1_0000)
+        guard let gicd = Kernel.platform.mapDevice(base: distributor.base, size: Int(distributor.size)),
+              let gicc = Kernel.platform.mapDevice(base: cpuInterface.base, size: Int(cpuInterface.size))
+        else {
+            KernelLog.write("boot: the GIC is outside device memory\nSystem halted.\n")
+            haltForever()
+        }
+        GIC.initialize(distributor: gicd, cpu: gicc)
+        GenericTimer.initialize(interrupt: machine.virtualTimerInterrupt)
+        _ = EventLoop.register(machine.virtualTimerInterrupt) { GenericTimer.expire() }
+        if let irq = machine.uart?.interrupt {
+            _ = EventLoop.register(irq) { UART.drainReceived { Monitor.receive($0) } }
+            UART.enableReceiveInterrupts()
+        }
+        // A 1 Hz housekeeping tick (the clock of the coming status bar).
+        GenericTimer.schedule(afterMilliseconds: 1000, periodMilliseconds: 1000) {}
+        lumen_irq_enable()
+
+        // 4. The banner.
+        print("")
+        print("Lumen \(Kernel.version) (Embedded Swift, aarch64) on QEMU virt")
+        print("RAM: " + formatBytes(machine.totalMemory) + " at " + hex(ram.base)
+              + ", kernel image " + formatBytes(UInt64(lumen_kernel_end() - lumen_kernel_start())))
+        print("command line: " + (machine.bootArguments.isEmpty ? "(empty)" : machine.bootArguments))
+        startFreeType()
+        print("device tree: \(machine.virtioMMIO.count) virtio-mmio slots, UART " + hex(UART.registers.base)
+              + ", GIC " + hex(distributor.base) + ", timer \(GenericTimer.frequency / 1_000_000) MHz")
+
+        // 5. Devices.
+        VirtioDevices.start()
+        VirtioDevices.printTable()
+        KernelEntropy.start()
+
+        // 6. Test hooks requested on the command line.
+        runTestOptions()
+
+        let ready = GenericTimer.now().nanoseconds
+        print("ready in \(ready / 1_000_000) ms; type 'help' for commands")
+        Monitor.start()
+        EventLoop.run()
+    }
+
+    /// The first candidate address holding a valid device tree.
+    static func locateDeviceTree(candidates: [UInt64]) -> DeviceTree? {
+        for address in candidates where address >= ramStart && address & 7 == 0 && address < UInt64(lumen_kernel_start()) {
+            guard let header = UnsafeRawPointer(bitPattern: UInt(address)) else { continue }
+            let room = min(Int(UInt64(lumen_kernel_start()) - address), maximumTreeSize)
+            guard room >= 8, let total = DeviceTree.totalSize(ofHeader: UnsafeRawBufferPointer(start: header, count: 8)) else { continue }
+            do {
+                return try DeviceTree(bytes: UnsafeRawBufferPointer(start: header, count: min(total, room)))
+            } catch {
+                KernelLog.write("boot: device tree at ")
+                KernelLog.writeHex(address)
+                KernelLog.write(" rejected: ")
+                KernelLog.write(error.message)
+                KernelLog.write("\n")
+            }
+        }
+        return nil
+    }
+
+    static func startFreeType() {
+        do {
+            try FreeTypeLibrary.start()
+            let face = try FreeTypeLibrary.openFace(style: 0)
+            print("FreeType \(FreeTypeLibrary.version): " + FreeTypeLibrary.familyName(of: face)
+                  + ", \(face.pointee.num_glyphs) glyphs, 4 faces embedded")
+            FT_Done_Face(face)
+        } catch {
+            print("FreeType: failed to start: " + FreeTypeLibrary.message(error))
+        }
+    }
+
+    static func runTestOptions() {
+        switch Kernel.options.value(of: "lumen.test") {
+        case "fault":
+            print("lumen.test=fault: reading unmapped address 0xdead0000000")
+            _ = lumen_touch(0xdead_0000_000)
+        case nil:
+            break
+        case let other?:
+            print("lumen.test=\(other): unknown test option (known: fault)")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import DeviceTree
+import Drivers
+import Platform
+import VirtIO
+
+typealias KernelTransport = MMIOTransport<KernelRegisters>
+typealias KernelRNG = VirtioRNG<KernelPlatform, KernelTransport>
+
+/// Finds the virtio-mmio devices, claims the ones Lumen has drivers for, and
+/// wires their interrupts into the event loop.
+enum VirtioDevices {
+    static var registry: DeviceRegistry<KernelPlatform>? = nil
+    static var rngs: [KernelRNG] = []
+
+    /// Features the command line turned off (`lumen.virtio.event_idx=off`,
+    /// `lumen.virtio.indirect=off`), for measuring what they are worth.
+    static var disabledFeatures: Features {
+        var disabled: Features = []
+        if Kernel.options.value(of: "lumen.virtio.event_idx") == "off" { disabled.insert(.ringEventIndex) }
+        if Kernel.options.value(of: "lumen.virtio.indirect") == "off" { disabled.insert(.ringIndirectDescriptors) }
+        return disabled
+    }
+
+    /// Bytes per virtio-rng request (`lumen.rng.request=N`, 16 … 65536; default 16 KiB).
+    static var rngRequestSize: Int {
+        guard let text = Kernel.options.value(of: "lumen.rng.request"), let size = Int(text),
+              size >= 16, size <= 65536 else { return 16384 }
+        return size
+    }
+
+    static func start() {
+        var locations = Kernel.machine.virtioMMIO.map {
+            VirtioMMIOLocation(base: $0.registers.base, size: Int($0.registers.size), interrupt: $0.interrupt)
+        }
+        if locations.isEmpty {
+            print("virtio: the device tree lists no virtio-mmio nodes; scanning the 32 standard slots")
+            locations = DeviceRegistry<KernelPlatform>.standardSlots()
+        }
+        let registry = DeviceRegistry(platform: Kernel.platform, locations: locations)
+        self.registry = registry
+        for rejected in registry.rejected {
+            print("virtio: slot at " + hex(rejected.base) + " ignored: " + rejected.error.message)
+        }
+        startEntropyDevices(registry)
+    }
+
+    static func startEntropyDevices(_ registry: DeviceRegistry<KernelPlatform>) {
+        while let (index, transport) = registry.claim(type: DeviceType.entropy, driver: "rng") {
+            let interrupt = registry.devices[index].interrupt
+            do {
+                let rng = try KernelRNG(platform: Kernel.platform, transport: transport, interrupt: interrupt,
+                                        disabled: disabledFeatures, requestSize: rngRequestSize)
+                registry.recordNegotiated(index, rng.features)
+                if let interrupt, !Kernel.platform.registerInterrupt(interrupt, handler: { rng.handleInterrupt() }) {
+                    registry.recordProblem(index, "interrupt \(interrupt) unavailable; polling")
+                }
+                rngs.append(rng)
+            } catch {
+                registry.recordProblem(index, error.message)
+                registry.release(index)
+                print("virtio-rng in slot \(registry.devices[index].slot): " + error.message)
+            }
+        }
+    }
+
+    static func printTable() {
+        guard let registry else { return }
+        print("virtio devices (\(registry.devices.count)):")
+        for line in registry.table() { print("  " + line) }
+    }
+}

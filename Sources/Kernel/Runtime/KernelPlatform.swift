@@ -1,0 +1,57 @@
+import KernelSupport
+import Platform
+
+/// The kernel's implementation of the driver's world (Platform): identity-mapped
+/// MMIO, interrupts through the event loop, DMA from the page allocator.
+struct KernelPlatform: Platform {
+    typealias Registers = KernelRegisters
+
+    /// The MMIO hole below RAM that the MMU maps as Device memory.
+    static let deviceSpaceEnd: UInt64 = 0x4000_0000
+
+    func mapDevice(base: UInt64, size: Int) -> KernelRegisters? {
+        guard size > 0, base < KernelPlatform.deviceSpaceEnd,
+              UInt64(size) <= KernelPlatform.deviceSpaceEnd - base
+        else { return nil }
+        return KernelRegisters(base: base, size: size)
+    }
+
+    func registerInterrupt(_ irq: Int, handler: @escaping () -> Void) -> Bool {
+        EventLoop.register(irq, handler: handler)
+    }
+
+    /// Returns as soon as `irq` has fired since the previous wait on it returned, so
+    /// an interrupt that arrives between a driver's kick and its wait is not lost.
+    func waitForInterrupt(_ irq: Int, until deadline: Instant) -> Bool {
+        while true {
+            EventLoop.runPending()
+            if EventLoop.consumeFired(irq) { return true }
+            if now() >= deadline { return false }
+            GenericTimer.requestWakeUp(at: deadline)  // sleep, but not past the deadline
+            EventLoop.sleepUntilInterrupt()
+        }
+    }
+
+    func allocateDMA(size: Int, alignment: Int) -> DMABuffer? {
+        guard size > 0 else { return nil }
+        let pages = (size + PageAllocator.pageSize - 1) / PageAllocator.pageSize
+        let alignPages = max(1, (alignment + PageAllocator.pageSize - 1) / PageAllocator.pageSize)
+        guard let physical = Memory.pages.allocate(pages: pages, alignmentPages: alignPages),
+              let pointer = UnsafeMutableRawPointer(bitPattern: UInt(physical))
+        else { return nil }
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: pages * PageAllocator.pageSize)
+        return DMABuffer(pointer: pointer, physicalAddress: physical, size: pages * PageAllocator.pageSize)
+    }
+
+    func freeDMA(_ buffer: DMABuffer) {
+        let pages = (buffer.size + PageAllocator.pageSize - 1) / PageAllocator.pageSize
+        Memory.pages.free(buffer.physicalAddress, pages: pages)
+    }
+
+    /// RAM is identity-mapped.
+    func physicalAddress(of pointer: UnsafeRawPointer) -> UInt64 { UInt64(UInt(bitPattern: pointer)) }
+
+    func now() -> Instant { GenericTimer.now() }
+
+    func memoryBarrier() { lumen_dmb() }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Boots the real kernel in qemu-system-aarch64 and checks what a person at the
+/// serial console would see.
+final class BootTests: XCTestCase {
+    func boot(memoryMiB: Int = 256, append: String? = nil, modern: Bool = false) throws -> QEMUInstance {
+        try LumenConsole(memoryMiB: memoryMiB, append: append, modern: modern, testCase: self).qemu
+    }
+
+    func run(_ qemu: QEMUInstance, _ command: String) throws -> String {
+        let mark = qemu.serialOutput.endIndex
+        qemu.typeOnSerial(command + "\r")
+        let output = try qemu.waitForSerial("lumen> ", after: mark, timeout: 10)
+        return String(output[mark...])
+    }
+
+    func testReportsRAMSizeFromDeviceTree256MiB() throws {
+        let qemu = try boot(memoryMiB: 256)
+        XCTAssertTrue(qemu.serialOutput.contains("RAM: 256 MiB at 0x40000000"), qemu.serialOutput)
+        XCTAssertTrue(try run(qemu, "mem").contains("RAM:          256 MiB"))
+    }
+
+    func testReportsRAMSizeFromDeviceTree1GiB() throws {
+        let qemu = try boot(memoryMiB: 1024)
+        XCTAssertTrue(qemu.serialOutput.contains("RAM: 1 GiB at 0x40000000"), qemu.serialOutput)
+        let mem = try run(qemu, "mem")
+        XCTAssertTrue(mem.contains("RAM:          1 GiB"), mem)
+        // The page allocator manages what the DTB reports, not a built-in size.
+        XCTAssertTrue(mem.contains("free of 1020."), mem)
+    }
+
+    func testBannerShowsVersionCommandLineAndFreeType() throws {
+        let qemu = try boot(append: "lumen.hello=world quiet")
+        let log = qemu.serialOutput
+        XCTAssertTrue(log.contains("Lumen 0.1.0 (Embedded Swift, aarch64) on QEMU virt"), log)
+        XCTAssertTrue(log.contains("command line: lumen.hello=world quiet"), log)
+        XCTAssertTrue(log.contains("FreeType 2.12.1: DejaVu Sans Mono Book"), log)
+    }
+
+    func testHelpAnswersOnSerial() throws {
+        let qemu = try boot()
+        let help = try run(qemu, "help")
+        for command in ["help", "mem", "uptime", "poweroff"] {
+            XCTAssertTrue(help.contains("  \(command) "), "help lacks \(command): \(help)")
+        }
+        XCTAssertTrue(try run(qemu, "frobnicate").contains("frobnicate: unknown command (try 'help')"))
+    }
+
+    func testLineEditingBackspaceAndCtrlC() throws {
+        let qemu = try boot()
+        // "helq", Backspace, "p": the line is "help".
+        XCTAssertTrue(try run(qemu, "helq\u{7f}p").contains("Commands:"))
+        // Ctrl-C abandons the line.
+        let mark = qemu.serialOutput.endIndex
+        qemu.typeOnSerial("poweroff\u{3}")
+        let after = try qemu.waitForSerial("^C", after: mark, timeout: 5)
+        XCTAssertTrue(qemu.isRunning, after)
+    }
+
+    func testTimerInterruptsAdvanceUptime() throws {
+        let qemu = try boot()
+        let first = try parseUptime(try run(qemu, "uptime"))
+        Thread.sleep(forTimeInterval: 2.5)
+        let second = try parseUptime(try run(qemu, "uptime"))
+        XCTAssertGreaterThan(second.seconds - first.seconds, 2.0)
+        XCTAssertLessThan(second.seconds - first.seconds, 10.0)
+        XCTAssertGreaterThanOrEqual(second.interrupts - first.interrupts, 2, "timer interrupts did not advance")
+    }
+
+    func testPoweroffExitsQEMUWithStatusZero() throws {
+        let qemu = try boot()
+        qemu.typeOnSerial("poweroff\r")
+        XCTAssertEqual(try qemu.waitForExit(timeout: 10), 0)
+        XCTAssertTrue(qemu.serialOutput.contains("Powering off."))
+    }
+
+    func testDataAbortPrintsFaultReport() throws {
+        var options = QEMUOptions(kernel: try LumenBuild.kernelPath())
+        options.append = "lumen.test=fault"
+        let qemu = try QEMUInstance(options)
+        defer { qemu.kill() }
+        let report = try qemu.waitForSerial("System halted.", timeout: 20)
+        XCTAssertTrue(report.contains("*** kernel fault: data abort ***"), report)
+        XCTAssertTrue(report.contains("translation fault"), report)
+        XCTAssertTrue(report.contains("on a read"), report)
+        XCTAssertTrue(report.contains("address (FAR): 0x00000dead0000000"), report)
+        XCTAssertTrue(report.contains("ELR (pc): 0x00000000402"), report)
+        XCTAssertTrue(report.contains("x29 0x"), report)
+        XCTAssertTrue(report.contains("backtrace (frame pointers):\n    #0 0x") || report.contains("backtrace (frame pointers):\r\n    #0 0x"), report)
+        XCTAssertFalse(report.contains("lumen> "), "the prompt must not appear after a fault")
+    }
+
+    func testBootsInModernVirtioMMIOMode() throws {
+        let qemu = try boot(modern: true)
+        XCTAssertTrue(qemu.serialOutput.contains("32 virtio-mmio slots"), qemu.serialOutput)
+    }
+
+    private func parseUptime(_ text: String) throws -> (seconds: Double, interrupts: Int) {
+        let pattern = try NSRegularExpression(pattern: #"up ([0-9]+\.[0-9]+) s, ([0-9]+) timer interrupts"#)
+        let range = NSRange(text.startIndex..., in: text)
+        guard let match = pattern.firstMatch(in: text, range: range),
+              let seconds = Range(match.range(at: 1), in: text).flatMap({ Double(text[$0]) }),
+              let interrupts = Range(match.range(at: 2), in: text).flatMap({ Int(text[$0]) })
+        else { throw UnexpectedOutput(text: text) }
+        return (seconds, interrupts)
+    }
+}
+
+struct UnexpectedOutput: Error, CustomStringConvertible {
+    let text: String
+    var description: String { "unexpected serial output: \(text)" }
+}

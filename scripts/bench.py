@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Lumen's benchmark harness (run through scripts/bench).
+
+Every QEMU run is bounded in time and always stopped. Figures are medians over
+several runs with their spread (min–max), because this machine is noisy.
+"""
+import argparse
+import json
+import os
+import platform
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+QEMU = "qemu-system-aarch64"
+PROMPT = b"lumen> "
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# Workloads of issue 9, in order; those not measured yet stay listed as "not yet".
+WORKLOADS = [
+    ("boot_to_prompt_ms", "boot to serial prompt", "ms"),
+    ("boot_to_first_frame_ms", "boot to first drawn frame", "ms"),
+    ("cat_1mib_mbps", "cat 1 MiB to the console", "MB/s"),
+    ("key_to_pixel_ms", "key-to-pixel latency", "ms"),
+    ("block_raw_read_mbps", "block: raw sequential read", "MB/s"),
+    ("block_file_read_mbps", "block: 64 MiB file read", "MB/s"),
+    ("net_tcp_download_mbps", "net: TCP download 16 MiB", "MB/s"),
+    ("net_ping_rtt_ms", "net: ping RTT to gateway", "ms"),
+    ("rng_bytes_per_s", "rng: 1 MiB from virtio-rng", "B/s"),
+    ("idle_cpu_percent", "idle host CPU of QEMU", "% of a core"),
+    ("image_bytes", "kernel image (file)", "bytes"),
+    ("image_loaded_bytes", "kernel image (loaded)", "bytes"),
+    ("ram_in_use_bytes", "RAM in use after boot", "bytes"),
+]
+
+
+def qemu_command(kernel, memory=256, extra=()):
+    return [QEMU, "-M", "virt", "-cpu", "cortex-a72", "-m", str(memory), "-nodefaults",
+            "-display", "none", "-serial", "stdio", "-kernel", kernel, *extra]
+
+
+class Guest:
+    """One QEMU process with its serial port on pipes."""
+
+    def __init__(self, kernel, memory=256, extra=()):
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(qemu_command(kernel, memory, extra), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.output = b""
+
+    def wait_for(self, needle, timeout=20.0, after=0):
+        deadline = time.monotonic() + timeout
+        while needle not in self.output[after:]:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {needle!r} within {timeout}s; serial: {self.output[-400:]!r}")
+            ready, _, _ = select.select([self.proc.stdout], [], [], remaining)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    raise RuntimeError(f"QEMU exited; serial: {self.output[-400:]!r}")
+                self.output += chunk
+        return time.monotonic()
+
+    def command(self, text, timeout=20.0):
+        mark = len(self.output)
+        self.proc.stdin.write(text.encode() + b"\r")
+        self.proc.stdin.flush()
+        self.wait_for(PROMPT, timeout, after=mark)
+        return self.output[mark:].decode(errors="replace")
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+def summary(values):
+    values = sorted(values)
+    return {"median": statistics.median(values), "min": values[0], "max": values[-1],
+            "runs": len(values), "values": values}
+
+
+def bench_boot(kernel, runs):
+    times = []
+    for _ in range(runs):
+        guest = Guest(kernel)
+        try:
+            ready = guest.wait_for(PROMPT)
+            times.append((ready - guest.start) * 1000)
+        finally:
+            guest.stop()
+    return summary(times)
+
+
+def bench_idle(kernel, seconds, runs):
+    shares = []
+    ram = None
+    for _ in range(runs):
+        guest = Guest(kernel)
+        try:
+            guest.wait_for(PROMPT)
+            time.sleep(0.5)
+            mem = guest.command("mem")
+            for line in mem.splitlines():
+                if line.startswith("in use:"):
+                    ram = int(line.split()[2])
+            before, t0 = guest.cpu_seconds(), time.monotonic()
+            time.sleep(seconds)
+            after, t1 = guest.cpu_seconds(), time.monotonic()
+            shares.append(100.0 * (after - before) / (t1 - t0))
+        finally:
+            guest.stop()
+    return summary(shares), ram
+
+
+def image_sizes(kernel):
+    """File size and the sum of PT_LOAD memory sizes (what occupies RAM)."""
+    with open(kernel, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    loaded = 0
+    for i in range(phnum):
+        p_type, = struct.unpack_from("<I", data, phoff + i * phentsize)
+        if p_type == 1:
+            loaded += struct.unpack_from("<Q", data, phoff + i * phentsize + 40)[0]
+    return len(data), loaded
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kernel", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--smoke", action="store_true", help="smallest sizes: 1 run, 1 s idle")
+    args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.idle_seconds = 1, 1.0
+
+    qemu_version = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    results = {name: "not yet" for name, _, _ in WORKLOADS}
+    print(f"Lumen benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — {qemu_version} (TCG) — "
+          f"{platform.machine()}, {os.cpu_count()} cores", flush=True)
+
+    print(f"boot to prompt: {args.runs} runs …", file=sys.stderr, flush=True)
+    results["boot_to_prompt_ms"] = bench_boot(args.kernel, args.runs)
+    print(f"idle CPU: {args.idle_seconds:g} s × 3 …", file=sys.stderr, flush=True)
+    idle, ram = bench_idle(args.kernel, args.idle_seconds, 1 if args.smoke else 3)
+    results["idle_cpu_percent"] = idle
+    if ram is not None:
+        results["ram_in_use_bytes"] = ram
+    file_size, loaded = image_sizes(args.kernel)
+    results["image_bytes"] = file_size
+    results["image_loaded_bytes"] = loaded
+
+    print()
+    print(f"{'workload':34} {'Lumen':>14} {'spread':>22}  unit")
+    for name, label, unit in WORKLOADS:
+        value = results[name]
+        if isinstance(value, dict):
+            line = f"{value['median']:14.2f} {value['min']:10.2f} – {value['max']:<9.2f}"
+        elif isinstance(value, (int, float)):
+            line = f"{value:14} {'':22}"
+        else:
+            line = f"{value:>14} {'':22}"
+        print(f"{label:34} {line}  {unit}")
+
+    os.makedirs(args.out, exist_ok=True)
+    report = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "qemu": qemu_version,
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores", "kernel": args.kernel,
+              "workloads": {name: {"label": label, "unit": unit, "lumen": results[name]}
+                            for name, label, unit in WORKLOADS}}
+    path = os.path.join(args.out, "bench.json")
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+# Shared by scripts/run, scripts/test and scripts/bench: installs what Lumen needs
+# from Debian when it is missing (we run as root on a fresh machine), and knows
+# the QEMU command line for "every device Lumen supports".
+
+lumen_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Debian packages the host needs: QEMU, the disk tools, fonts, FreeType for the
+# host build, and the tools the tests use.
+lumen_host_packages=(qemu-system-arm qemu-utils mtools dosfstools fonts-dejavu-core libfreetype-dev pkg-config python3 ca-certificates)
+
+lumen_install_packages() {
+  local missing=()
+  for pkg in "${lumen_host_packages[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    echo "lumen: installing ${missing[*]}" >&2
+    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+  if ! command -v swift >/dev/null 2>&1; then
+    if [[ -x /opt/swift/usr/bin/swift ]]; then export PATH="/opt/swift/usr/bin:$PATH"
+    else echo "lumen: Swift 6.x is required (swift not on PATH, /opt/swift missing)" >&2; exit 1; fi
+  fi
+}
+
+# Creates a 64 MiB FAT32 disk image with a README on it, unless it exists.
+lumen_make_disk() {
+  local image="$1"
+  [[ -f "$image" ]] && return 0
+  mkdir -p "$(dirname "$image")"
+  truncate -s 64M "$image"
+  mkfs.fat -F 32 -n LUMEN "$image" >/dev/null
+  printf 'Hello from the host. This disk was made by scripts/run.\n' > "$image.readme"
+  MTOOLS_SKIP_CHECK=1 mcopy -i "$image" "$image.readme" ::README.TXT
+  rm -f "$image.readme"
+}
