@@ -16,6 +16,7 @@ var targets: [Target] = [
     .target(name: "VirtIO", dependencies: ["Platform"]),
     .target(name: "Drivers", dependencies: ["Platform", "VirtIO"]),
     .target(name: "Entropy"),
+    .target(name: "Graphics"),
 ]
 
 var products: [Product] = []
@@ -26,7 +27,7 @@ if kernelBuild {
         .target(name: "KernelSupport"),
         .target(
             name: "Kernel",
-            dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "KernelSupport", "CFreeType"]),
+            dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "Graphics", "KernelSupport", "CFreeType"]),
     ]
 } else {
     targets += [
@@ -39,6 +40,7 @@ if kernelBuild {
         .testTarget(name: "VirtIOTests", dependencies: ["VirtIO", "Drivers", "Platform"]),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "EntropyTests", dependencies: ["Entropy"]),
+        .testTarget(name: "GraphicsTests", dependencies: ["Graphics"]),
     ]
 }
 

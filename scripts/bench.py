@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import select
 import statistics
 import struct
@@ -29,7 +30,12 @@ WORKLOADS = [
     ("block_file_read_mbps", "block: 64 MiB file read", "MB/s"),
     ("net_tcp_download_mbps", "net: TCP download 16 MiB", "MB/s"),
     ("net_ping_rtt_ms", "net: ping RTT to gateway", "ms"),
-    ("rng_bytes_per_s", "rng: 1 MiB from virtio-rng", "B/s"),
+    ("rng_bytes_per_s", "rng: 1 MiB from virtio-rng (legacy)", "B/s"),
+    ("rng_modern_bytes_per_s", "rng: 1 MiB from virtio-rng (modern)", "B/s"),
+    ("rng_kicks_per_1000", "rng: kicks / 1000 requests, EVENT_IDX", "kicks"),
+    ("rng_interrupts_per_1000", "rng: interrupts / 1000 requests, EVENT_IDX", "irqs"),
+    ("rng_kicks_per_1000_no_event_idx", "rng: kicks / 1000 requests, no EVENT_IDX", "kicks"),
+    ("rng_interrupts_per_1000_no_event_idx", "rng: interrupts / 1000 req., no EVENT_IDX", "irqs"),
     ("idle_cpu_percent", "idle host CPU of QEMU", "% of a core"),
     ("image_bytes", "kernel image (file)", "bytes"),
     ("image_loaded_bytes", "kernel image (loaded)", "bytes"),
@@ -83,6 +89,15 @@ class Guest:
         self.proc.wait(timeout=10)
 
 
+def number(value):
+    """Short human form: 85.8M, 12345, 0.1."""
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if abs(value) >= 1e4 or float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
 def summary(values):
     values = sorted(values)
     return {"median": statistics.median(values), "min": values[0], "max": values[-1],
@@ -122,6 +137,47 @@ def bench_idle(kernel, seconds, runs):
     return summary(shares), ram
 
 
+RNG = ["-device", "virtio-rng-device"]
+MODERN = ["-global", "virtio-mmio.force-legacy=false"]
+
+
+def bench_rng(kernel, runs, modern, size=1 << 20):
+    """Guest-timed rate of `random N` (the command reads N bytes, prints the rate)."""
+    rates = []
+    for _ in range(runs):
+        guest = Guest(kernel, extra=RNG + (MODERN if modern else []))
+        try:
+            guest.wait_for(PROMPT)
+            out = guest.command(f"random {size}", timeout=60)
+            match = re.search(r"\((\d+) bytes/s\)", out)
+            if not match:
+                raise RuntimeError(f"unexpected output: {out!r}")
+            rates.append(float(match.group(1)))
+        finally:
+            guest.stop()
+    return summary(rates)
+
+
+def bench_rng_notifications(kernel, runs, event_idx):
+    """Kicks and interrupts per 1000 small (64-byte) virtio-rng requests."""
+    kicks, irqs = [], []
+    append = "lumen.rng.request=64" + ("" if event_idx else " lumen.virtio.event_idx=off")
+    for _ in range(runs):
+        guest = Guest(kernel, extra=RNG + ["-append", append])
+        try:
+            guest.wait_for(PROMPT)
+            out = guest.command("random 64000", timeout=60)
+            match = re.search(r"random: (\d+) requests, (\d+) kicks, (\d+) interrupts", out)
+            if not match:
+                raise RuntimeError(f"unexpected output: {out!r}")
+            requests, k, i = (int(g) for g in match.groups())
+            kicks.append(1000.0 * k / requests)
+            irqs.append(1000.0 * i / requests)
+        finally:
+            guest.stop()
+    return summary(kicks), summary(irqs)
+
+
 def image_sizes(kernel):
     """File size and the sum of PT_LOAD memory sizes (what occupies RAM)."""
     with open(kernel, "rb") as f:
@@ -159,21 +215,29 @@ def main():
     results["idle_cpu_percent"] = idle
     if ram is not None:
         results["ram_in_use_bytes"] = ram
+    print(f"rng: {args.runs} runs per mode …", file=sys.stderr, flush=True)
+    results["rng_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=False)
+    results["rng_modern_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=True)
+    for event_idx, suffix in ((True, ""), (False, "_no_event_idx")):
+        k, i = bench_rng_notifications(args.kernel, args.runs, event_idx)
+        results["rng_kicks_per_1000" + suffix] = k
+        results["rng_interrupts_per_1000" + suffix] = i
     file_size, loaded = image_sizes(args.kernel)
     results["image_bytes"] = file_size
     results["image_loaded_bytes"] = loaded
 
     print()
-    print(f"{'workload':34} {'Lumen':>14} {'spread':>22}  unit")
+    print(f"{'workload':44} {'Lumen':>10}  {'spread (min – max)':<22} unit")
     for name, label, unit in WORKLOADS:
         value = results[name]
         if isinstance(value, dict):
-            line = f"{value['median']:14.2f} {value['min']:10.2f} – {value['max']:<9.2f}"
+            spread = f"{number(value['min'])} – {number(value['max'])}"
+            line = f"{number(value['median']):>10}  {spread:<22}"
         elif isinstance(value, (int, float)):
-            line = f"{value:14} {'':22}"
+            line = f"{number(value):>10}  {'':<22}"
         else:
-            line = f"{value:>14} {'':22}"
-        print(f"{label:34} {line}  {unit}")
+            line = f"{value:>10}  {'':<22}"
+        print(f"{label:44} {line} {unit}")
 
     os.makedirs(args.out, exist_ok=True)
     report = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "qemu": qemu_version,

@@ -30,6 +30,8 @@ public struct MachineDescription {
     public var psciUsesSMC = false
     public var fwCfg: PhysicalRange?
     public var rtc: DeviceNode?
+    /// Nodes under `/cpus` with `device_type = "cpu"` (QEMU's `-smp`).
+    public var cpuCount = 0
 
     /// Nothing known yet: no RAM, no devices, QEMU virt's defaults.
     public init() {}
@@ -41,6 +43,11 @@ public struct MachineDescription {
         }
         if let psci = tree.child("psci", of: root), let method = tree.property("method", of: psci) {
             psciUsesSMC = DeviceTree.equal(method.firstString, "smc")
+        }
+        if let cpus = tree.child("cpus", of: root) {
+            for cpu in tree.children(of: cpus) {
+                if let type = tree.property("device_type", of: cpu), DeviceTree.equal(type.firstString, "cpu") { cpuCount += 1 }
+            }
         }
         tree.forEachNode { node, parent in
             guard let parent else { return }

@@ -13,6 +13,7 @@ _start:
 
     mrs     x9, CurrentEL
     lsr     x9, x9, #2
+    mov     x20, x9                     // the exception level we were entered at, for the log
     cmp     x9, #2
     b.ne    at_el1
     // EL2: run EL1 in AArch64, give EL1 the physical and virtual timers, eret down.
@@ -67,6 +68,7 @@ at_el1:
 
     bl      lumen_mmu_enable
     mov     x0, x19
+    mov     x1, x20
     bl      lumen_main                  // Swift; never returns
 park_secondary:
     wfe

@@ -137,7 +137,11 @@ public final class SplitVirtqueue<P: Platform> {
     public func submit(_ buffers: [VirtqueueBuffer]) throws(VirtioError) -> UInt16 {
         guard !isBroken else { throw .deviceBroken }
         let count = buffers.count
-        guard count > 0 else { throw .chainTooLong }
+        guard count > 0 else { throw .emptyChain }
+        var seenWritable = false
+        for buffer in buffers {
+            if buffer.deviceWritable { seenWritable = true } else if seenWritable { throw .readableAfterWritable }
+        }
         let indirect = usesIndirect && count > 1 && count <= maximumIndirectLength
         if !indirect {
             guard count <= size else { throw .chainTooLong }
@@ -152,7 +156,7 @@ public final class SplitVirtqueue<P: Platform> {
             let table = tables.pointer + Int(head) * maximumIndirectLength * VirtqueueLayout.descriptorBytes
             for (position, buffer) in buffers.enumerated() {
                 var flags: UInt16 = position + 1 < count ? Self.descriptorNext : 0
-                if buffer.deviceWritable { flags |= Self.descriptorWrite; writable &+= buffer.length }
+                if buffer.deviceWritable { flags |= Self.descriptorWrite; writable = Self.saturatingAdd(writable, buffer.length) }
                 writeDescriptor(at: table + position * VirtqueueLayout.descriptorBytes, address: buffer.physicalAddress,
                                 length: buffer.length, flags: flags, next: UInt16(truncatingIfNeeded: position + 1))
             }
@@ -168,7 +172,7 @@ public final class SplitVirtqueue<P: Platform> {
             for (position, buffer) in buffers.enumerated() {
                 let last = position + 1 == count
                 var flags: UInt16 = last ? 0 : Self.descriptorNext
-                if buffer.deviceWritable { flags |= Self.descriptorWrite; writable &+= buffer.length }
+                if buffer.deviceWritable { flags |= Self.descriptorWrite; writable = Self.saturatingAdd(writable, buffer.length) }
                 let next = nextLink[Int(descriptor)]
                 writeDescriptor(at: descriptorPointer(descriptor), address: buffer.physicalAddress,
                                 length: buffer.length, flags: flags, next: last ? 0 : next)
@@ -307,6 +311,13 @@ public final class SplitVirtqueue<P: Platform> {
         inFlight[head] = false
         chainLength[head] = 0
         writableLength[head] = 0
+    }
+
+    /// Writable totals saturate: more than 4 GiB of writable buffers must not wrap
+    /// to a small number and make an honest used length look like an overrun.
+    private static func saturatingAdd(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     private func markBroken(_ reason: String) {

@@ -16,6 +16,9 @@ public enum VirtioError: Error, Equatable {
     case deviceNeedsReset
     case timeout
     case chainTooLong
+    case emptyChain
+    /// §2.7.4.2: device-writable buffers must follow the device-readable ones.
+    case readableAfterWritable
     case noFreeDescriptors
 
     public var message: String {
@@ -33,6 +36,8 @@ public enum VirtioError: Error, Equatable {
         case .deviceNeedsReset: return "the device needs a reset (DEVICE_NEEDS_RESET)"
         case .timeout: return "the device did not answer in time"
         case .chainTooLong: return "descriptor chain longer than the queue allows"
+        case .emptyChain: return "a request needs at least one buffer"
+        case .readableAfterWritable: return "a device-readable buffer follows a device-writable one"
         case .noFreeDescriptors: return "no free descriptors"
         }
     }

@@ -40,6 +40,7 @@ final class RealDeviceTreeTests: XCTestCase {
             XCTAssertEqual(machine.rtc, DeviceNode(registers: PhysicalRange(base: 0x0901_0000, size: 0x1000), interrupt: 34),
                            file: file, line: line)
             XCTAssertFalse(machine.psciUsesSMC, file: file, line: line)
+            XCTAssertEqual(machine.cpuCount, 1, file: file, line: line)
 
             XCTAssertEqual(machine.virtioMMIO.count, 32, file: file, line: line)
             let expected = (0..<32).map { slot in

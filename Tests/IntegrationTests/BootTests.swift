@@ -92,6 +92,28 @@ final class BootTests: XCTestCase {
         XCTAssertFalse(report.contains("lumen> "), "the prompt must not appear after a fault")
     }
 
+    func testEnteredAtEL2DropsToEL1() throws {
+        var options = QEMUOptions(kernel: try LumenBuild.kernelPath())
+        options.machine = "virt,virtualization=on"
+        let qemu = try QEMUInstance(options)
+        defer { qemu.kill() }
+        let log = try qemu.waitForSerial("lumen> ", timeout: 20)
+        XCTAssertTrue(log.contains("entered at EL2, running at EL1"), log)
+        XCTAssertTrue(try run(qemu, "uptime").contains("timer interrupts"))
+    }
+
+    func testSecondaryCoresStayParked() throws {
+        var options = QEMUOptions(kernel: try LumenBuild.kernelPath())
+        options.extraArguments = ["-smp", "4"]
+        let qemu = try QEMUInstance(options)
+        defer { qemu.kill() }
+        let log = try qemu.waitForSerial("lumen> ", timeout: 20)
+        XCTAssertTrue(log.contains("CPU: core 0 of 4, entered at EL1"), log)
+        // One banner only: the other cores did not run the boot path.
+        XCTAssertEqual(log.components(separatedBy: "Lumen 0.1.0 (").count, 2, log)
+        XCTAssertTrue(try run(qemu, "help").contains("Commands:"))
+    }
+
     func testBootsInModernVirtioMMIOMode() throws {
         let qemu = try boot(modern: true)
         XCTAssertTrue(qemu.serialOutput.contains("32 virtio-mmio slots"), qemu.serialOutput)

@@ -5,6 +5,8 @@ public enum RNGError: Error, Equatable {
     /// No entropy arrived before the deadline: the device (or its host backend) stalled.
     case timeout(milliseconds: UInt64, received: Int)
     case deviceBroken(String)
+    /// `shutdown()` was called.
+    case stopped
 
     public var message: String {
         switch self {
@@ -12,6 +14,8 @@ public enum RNGError: Error, Equatable {
             return "virtio-rng: timed out after \(milliseconds) ms with \(received) bytes (is the host's entropy source stalled?)"
         case .deviceBroken(let reason):
             return "virtio-rng: device disabled: " + reason
+        case .stopped:
+            return "virtio-rng: the device was shut down"
         }
     }
 }
@@ -28,8 +32,11 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
     public let platform: P
     public let transport: T
     public let interrupt: Int?
-    public let features: Features
-    public let queue: SplitVirtqueue<P>
+    public private(set) var features: Features
+    public private(set) var queue: SplitVirtqueue<P>
+    public private(set) var restarts = 0
+    public private(set) var stopped = false
+    private let disabled: Features
     public let requestSize: Int
     public private(set) var interruptsTaken: UInt64 = 0
     public private(set) var polledCompletions: UInt64 = 0
@@ -52,6 +59,7 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
         self.platform = platform
         self.transport = transport
         self.interrupt = interrupt
+        self.disabled = disabled
         let negotiated = try DeviceInitialization.negotiate(transport, driverSupports: VirtioRNG.supportedFeatures.subtracting(disabled))
         self.features = negotiated
         let queue: SplitVirtqueue<P>
@@ -70,6 +78,10 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
         pool = UnsafeMutableRawPointer.allocate(byteCount: poolSize, alignment: 16)
         for _ in 0..<count {
             guard let buffer = platform.allocateDMA(size: requestSize, alignment: 4096) else {
+                // Give back what was taken: this path runs exactly when DMA memory is short.
+                for taken in buffers { platform.freeDMA(taken) }
+                queue.release(transport: transport)
+                pool.deallocate()
                 DeviceInitialization.fail(transport)
                 throw .outOfMemory
             }
@@ -80,10 +92,51 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
     }
 
     /// The interrupt handler: acknowledge, then collect what the device finished.
+    /// A configuration interrupt with DEVICE_NEEDS_RESET set restarts the device.
     public func handleInterrupt() {
+        guard !stopped else { return }
         let status = transport.acknowledgeInterrupt()
         if status.contains(.usedBuffer) { interruptsTaken += 1 }
+        if status.contains(.configurationChange) && DeviceInitialization.needsReset(transport) {
+            try? restart()
+            return
+        }
         collect()
+    }
+
+    /// Resets the device and sets it up again from scratch: a new queue, every
+    /// buffer idle, the collected pool kept. Used after DEVICE_NEEDS_RESET, and to
+    /// recover a queue the device broke.
+    public func restart() throws(VirtioError) {
+        guard !stopped else { return }
+        transport.reset()
+        queue.release(transport: transport)
+        for index in bufferInFlight.indices { bufferInFlight[index] = false }
+        let negotiated = try DeviceInitialization.negotiate(transport, driverSupports: VirtioRNG.supportedFeatures.subtracting(disabled))
+        let fresh: SplitVirtqueue<P>
+        do {
+            fresh = try SplitVirtqueue.create(platform: platform, transport: transport, index: 0, maximumSize: 64, features: negotiated)
+        } catch {
+            DeviceInitialization.fail(transport)
+            throw error
+        }
+        features = negotiated
+        queue = fresh
+        bufferForHead = Array(repeating: -1, count: fresh.size)
+        restarts += 1
+        DeviceInitialization.finish(transport)
+        refill()
+    }
+
+    /// Stops the device and returns its DMA memory; reads then fail with `.stopped`.
+    public func shutdown() {
+        guard !stopped else { return }
+        stopped = true
+        transport.reset()
+        queue.release(transport: transport)
+        for buffer in buffers { platform.freeDMA(buffer) }
+        buffers.removeAll()
+        bufferInFlight.removeAll()
     }
 
     /// Non-blocking: copies whatever entropy is ready (up to `buffer.count`) and returns how much.
@@ -100,6 +153,7 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
         let deadline = platform.now().adding(milliseconds: timeoutMilliseconds)
         var done = 0
         while done < buffer.count {
+            guard !stopped else { throw .stopped }
             if let reason = queue.brokenReason { throw .deviceBroken(reason) }
             collect()
             done += take(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
@@ -125,6 +179,7 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
 
     /// Drains the used ring into the pool.
     private func collect() {
+        guard !stopped else { return }
         while let used = queue.nextUsed() {
             let index = bufferForHead[Int(used.head)]
             guard index >= 0 else { continue }
@@ -136,7 +191,7 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
 
     /// Keeps every idle buffer in flight while the pool has room for its contents.
     private func refill() {
-        guard !queue.isBroken else { return }
+        guard !queue.isBroken, !stopped else { return }
         var submitted = false
         for index in buffers.indices where !bufferInFlight[index] {
             let inFlightBytes = bufferInFlight.reduce(0) { $0 + ($1 ? requestSize : 0) }

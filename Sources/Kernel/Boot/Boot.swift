@@ -1,5 +1,6 @@
 import CFreeType
 import DeviceTree
+import Drivers
 import KernelSupport
 import Platform
 
@@ -8,13 +9,15 @@ enum Kernel {
     static let version = "0.1.0"
     static var machine = MachineDescription()
     static var options = BootOptions(commandLine: "")
+    static var settings = LumenSettings()
     static let platform = KernelPlatform()
 }
 
 /// Entry from start.S with the MMU on, caches on, .bss clear and TLS set.
 /// `x0` is whatever the loader left in x0 (QEMU passes the DTB only to Linux images).
 @_cdecl("lumen_main")
-func lumenMain(_ x0: UInt64) -> Never {
+func lumenMain(_ x0: UInt64, _ entryLevel: UInt64) -> Never {
+    Boot.entryLevel = entryLevel
     Boot.start(registerX0: x0)
 }
 
@@ -22,6 +25,8 @@ enum Boot {
     /// QEMU virt puts the device tree at the start of RAM for a bare ELF kernel.
     static let ramStart: UInt64 = 0x4000_0000
     static let maximumTreeSize = 2 << 20
+    /// The exception level QEMU started us at (2 with `virtualization=on`); we run at EL1.
+    static var entryLevel: UInt64 = 1
 
     static func start(registerX0: UInt64) -> Never {
         lumen_console_putc = { UART.put($0) }
@@ -70,23 +75,36 @@ enum Boot {
 
         // 4. The banner.
         print("")
-        print("Lumen \(Kernel.version) (Embedded Swift, aarch64) on QEMU virt")
-        print("RAM: " + formatBytes(machine.totalMemory) + " at " + hex(ram.base)
+        bootLog("Lumen \(Kernel.version) (Embedded Swift, aarch64) on QEMU virt")
+        bootLog("RAM: " + formatBytes(machine.totalMemory) + " at " + hex(ram.base)
               + ", kernel image " + formatBytes(UInt64(lumen_kernel_end() - lumen_kernel_start())))
-        print("command line: " + (machine.bootArguments.isEmpty ? "(empty)" : machine.bootArguments))
+        bootLog("command line: " + (machine.bootArguments.isEmpty ? "(empty)" : machine.bootArguments))
         startFreeType()
-        print("device tree: \(machine.virtioMMIO.count) virtio-mmio slots, UART " + hex(UART.registers.base)
+        bootLog("device tree: \(machine.virtioMMIO.count) virtio-mmio slots, UART " + hex(UART.registers.base)
               + ", GIC " + hex(distributor.base) + ", timer \(GenericTimer.frequency / 1_000_000) MHz")
+        bootLog("CPU: core 0 of \(machine.cpuCount), entered at EL\(entryLevel), running at EL1, MMU and caches on")
 
         // 5. Devices.
+        FirmwareConfig.start()
         VirtioDevices.start()
-        VirtioDevices.printTable()
+        Display.start()
+        VirtioDevices.printTable(log: bootLog)
         KernelEntropy.start()
 
         // 6. Test hooks requested on the command line.
         runTestOptions()
 
         let ready = GenericTimer.now().nanoseconds
+        if Screen.backend != .none {
+            if Kernel.options.value(of: "lumen.test") == "pattern" {
+                Screen.redraw = { TestPattern.draw() }
+            } else {
+                Screen.redraw = { BootScreen.draw() }
+            }
+            Screen.redraw?()
+            Screen.present()
+            print("display: first frame at \(GenericTimer.now().nanoseconds / 1_000_000) ms")
+        }
         print("ready in \(ready / 1_000_000) ms; type 'help' for commands")
         Monitor.start()
         EventLoop.run()
@@ -115,11 +133,11 @@ enum Boot {
         do {
             try FreeTypeLibrary.start()
             let face = try FreeTypeLibrary.openFace(style: 0)
-            print("FreeType \(FreeTypeLibrary.version): " + FreeTypeLibrary.familyName(of: face)
+            bootLog("FreeType \(FreeTypeLibrary.version): " + FreeTypeLibrary.familyName(of: face)
                   + ", \(face.pointee.num_glyphs) glyphs, 4 faces embedded")
-            FT_Done_Face(face)
+            BootScreen.painter = TextPainter(face: face, pixelSize: 16)
         } catch {
-            print("FreeType: failed to start: " + FreeTypeLibrary.message(error))
+            bootLog("FreeType: failed to start: " + FreeTypeLibrary.message(error))
         }
     }
 
@@ -128,10 +146,10 @@ enum Boot {
         case "fault":
             print("lumen.test=fault: reading unmapped address 0xdead0000000")
             _ = lumen_touch(0xdead_0000_000)
-        case nil:
+        case nil, "pattern"?:
             break
         case let other?:
-            print("lumen.test=\(other): unknown test option (known: fault)")
+            print("lumen.test=\(other): unknown test option (known: fault, pattern)")
         }
     }
 }

@@ -33,13 +33,13 @@ enum VirtioDevices {
             VirtioMMIOLocation(base: $0.registers.base, size: Int($0.registers.size), interrupt: $0.interrupt)
         }
         if locations.isEmpty {
-            print("virtio: the device tree lists no virtio-mmio nodes; scanning the 32 standard slots")
+            bootLog("virtio: the device tree lists no virtio-mmio nodes; scanning the 32 standard slots")
             locations = DeviceRegistry<KernelPlatform>.standardSlots()
         }
         let registry = DeviceRegistry(platform: Kernel.platform, locations: locations)
         self.registry = registry
         for rejected in registry.rejected {
-            print("virtio: slot at " + hex(rejected.base) + " ignored: " + rejected.error.message)
+            bootLog("virtio: slot at " + hex(rejected.base) + " ignored: " + rejected.error.message)
         }
         startEntropyDevices(registry)
     }
@@ -58,14 +58,20 @@ enum VirtioDevices {
             } catch {
                 registry.recordProblem(index, error.message)
                 registry.release(index)
-                print("virtio-rng in slot \(registry.devices[index].slot): " + error.message)
+                bootLog("virtio-rng in slot \(registry.devices[index].slot): " + error.message)
             }
         }
     }
 
-    static func printTable() {
+    /// Resets every device Lumen drives, so none is left writing to memory (before
+    /// power-off or reboot).
+    static func shutdownAll() {
+        for rng in rngs { rng.shutdown() }
+    }
+
+    static func printTable(log: (String) -> Void = { print($0) }) {
         guard let registry else { return }
-        print("virtio devices (\(registry.devices.count)):")
-        for line in registry.table() { print("  " + line) }
+        log("virtio devices (\(registry.devices.count)):")
+        for line in registry.table() { log("  " + line) }
     }
 }

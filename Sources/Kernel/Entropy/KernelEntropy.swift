@@ -26,20 +26,20 @@ enum KernelEntropy {
                 }
             }
             if let failure {
-                print("entropy: " + failure.message)
+                bootLog("entropy: " + failure.message)
             } else {
                 seed.withUnsafeBytes { pool.seed($0) }
                 source = .device
                 lastReseed = GenericTimer.now()
-                print("entropy: ChaCha20 pool seeded with \(seedBytes) bytes from virtio-rng")
+                bootLog("entropy: ChaCha20 pool seeded with \(seedBytes) bytes from virtio-rng")
             }
         } else {
-            print("entropy: warning: no virtio-rng device")
+            bootLog("entropy: warning: no virtio-rng device")
         }
         if source == .none {
             pool.seedWithJitter { lumen_counter() }
             source = .jitter
-            print("entropy: warning: seeded from timer jitter only; random numbers are weak")
+            bootLog("entropy: warning: seeded from timer jitter only; random numbers are weak")
         }
         // Reseed in the background from whatever the device has ready (never blocks).
         GenericTimer.schedule(afterMilliseconds: 5_000, periodMilliseconds: 5_000) { reseedIfDue() }

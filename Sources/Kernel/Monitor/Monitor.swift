@@ -26,10 +26,12 @@ enum Monitor {
         Command(name: "random", help: "random [N]: N random bytes in hex (default 16)", run: { random($0) }),
         Command(name: "poweroff", help: "turn the machine off (PSCI SYSTEM_OFF)", run: { _ in
             print("Powering off.")
+            VirtioDevices.shutdownAll()
             PSCI.powerOff()
         }),
         Command(name: "reboot", help: "restart the machine (PSCI SYSTEM_RESET)", run: { _ in
             print("Rebooting.")
+            VirtioDevices.shutdownAll()
             PSCI.reset()
         }),
     ]

@@ -66,3 +66,9 @@ func haltForever() -> Never {
     lumen_irq_disable()
     while true { lumen_wait_for_interrupt() }
 }
+
+/// A boot-log line: printed on the serial console and kept for the boot screen.
+func bootLog(_ line: String) {
+    print(line)
+    BootScreen.lines.append(line)
+}

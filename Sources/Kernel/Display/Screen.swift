@@ -1,0 +1,179 @@
+import Drivers
+import Graphics
+import Platform
+import VirtIO
+
+typealias KernelGPU = VirtioGPU<KernelPlatform, KernelTransport>
+
+/// The display: one XRGB8888 surface in RAM shown through virtio-gpu (every
+/// enabled scanout shows it) or ramfb. Drawing marks damage; at most once per
+/// frame the damaged rectangles, and only they, go to the device. Nothing runs
+/// while nothing changes, so an idle screen costs no CPU.
+enum Screen {
+    enum Backend { case none, gpu, ramfb }
+
+    static var backend = Backend.none
+    static var surface: Surface? = nil
+    static var damage = DamageTracker(width: 0, height: 0)
+    static var size = Size.zero
+    static var gpu: KernelGPU? = nil
+    static var framebuffer: DMABuffer? = nil
+    static var resourceID: UInt32 = 0
+    static var scanouts: [GPUScanout] = []
+    static var lastFence: UInt64 = 0
+    static var frameScheduled = false
+    static var framesPresented: UInt64 = 0
+    /// Redraws everything (after a resize); set by whoever owns the screen's content.
+    static var redraw: (() -> Void)? = nil
+    static let frameMilliseconds: UInt64 = 16
+
+    static var backendName: String {
+        switch backend {
+        case .none: return "none"
+        case .gpu: return "virtio-gpu"
+        case .ramfb: return "ramfb"
+        }
+    }
+
+    // MARK: - Drawing
+
+    /// Call before drawing: the previous frame's transfers must have finished
+    /// reading the pixels (its fence).
+    static func beginDrawing() {
+        if let gpu, lastFence > gpu.completedFence { try? gpu.waitForFence(lastFence) }
+    }
+
+    static func markDamaged(_ rect: Rect) {
+        damage.add(rect)
+        scheduleFrame()
+    }
+
+    static func markAllDamaged() {
+        damage.addAll()
+        scheduleFrame()
+    }
+
+    static func scheduleFrame() {
+        guard !frameScheduled, backend != .none else { return }
+        frameScheduled = true
+        GenericTimer.schedule(afterMilliseconds: frameMilliseconds) {
+            frameScheduled = false
+            present()
+        }
+    }
+
+    /// Sends the damaged rectangles to the device now.
+    static func present() {
+        let rects = damage.take()
+        guard !rects.isEmpty else { return }
+        framesPresented += 1
+        guard backend == .gpu, let gpu else { return }  // ramfb scans RAM out directly
+        do {
+            lastFence = try gpu.present(resourceID, stride: size.width * 4,
+                                        rects: rects.map { (x: $0.x, y: $0.y, width: $0.width, height: $0.height) })
+        } catch {
+            print(error.message)
+        }
+    }
+
+    // MARK: - virtio-gpu
+
+    /// Sets up the GPU: the mode (settings, else EDID's preferred mode, else the
+    /// first enabled scanout's size), a resource with RAM behind it, every enabled scanout.
+    static func start(gpu: KernelGPU, requested: Size?) -> Bool {
+        do throws(GPUError) {
+            scanouts = try gpu.displayInfo()
+            var mode = requested
+            var source = "settings"
+            if mode == nil, gpu.hasEDID, let enabled = scanouts.first(where: { $0.enabled }),
+               let bytes = try? gpu.edid(scanout: enabled.index) {
+                let parsed: EDID? = bytes.withUnsafeBytes { try? EDID(bytes: $0) }
+                if let preferred = parsed?.preferredMode {
+                    mode = Size(width: preferred.width, height: preferred.height)
+                    source = "EDID"
+                }
+            }
+            if mode == nil, let enabled = scanouts.first(where: { $0.enabled }) {
+                mode = Size(width: enabled.width, height: enabled.height)
+                source = "display info"
+            }
+            guard let mode, mode.width > 0, mode.height > 0 else { throw .noEnabledScanout }
+            self.gpu = gpu
+            try createResource(gpu: gpu, size: mode)
+            backend = .gpu
+            let enabled = scanouts.filter { $0.enabled }.map { String($0.index) }.joined(separator: ", ")
+            bootLog("display: virtio-gpu \(mode.width)x\(mode.height) (from \(source)), scanouts " + enabled)
+            return true
+        } catch {
+            bootLog("display: virtio-gpu unusable: " + error.message)
+            return false
+        }
+    }
+
+    /// A new resource of `size` with fresh backing, shown on every enabled scanout;
+    /// the old one is released afterwards.
+    static func createResource(gpu: KernelGPU, size: Size) throws(GPUError) {
+        let bytes = size.width * size.height * 4
+        guard let memory = Kernel.platform.allocateDMA(size: bytes, alignment: 4096) else { throw .outOfMemory }
+        let id = resourceID + 1
+        do {
+            try gpu.createResource(id, width: size.width, height: size.height)
+            try gpu.attachBacking(id, segments: backingSegments(memory, bytes: bytes))
+            var shown = 0
+            for scanout in scanouts where scanout.enabled || scanout.index == 0 {
+                try gpu.setScanout(scanout.index, resource: id, width: size.width, height: size.height)
+                shown += 1
+            }
+        } catch {
+            Kernel.platform.freeDMA(memory)
+            throw error
+        }
+        let oldID = resourceID
+        let oldMemory = framebuffer
+        resourceID = id
+        framebuffer = memory
+        self.size = size
+        surface = Surface(pixels: memory.pointer.bindMemory(to: UInt32.self, capacity: size.width * size.height),
+                          width: size.width, height: size.height)
+        damage = DamageTracker(width: size.width, height: size.height)
+        if oldID != 0 {
+            try? gpu.detachBacking(oldID)
+            try? gpu.unref(oldID)
+        }
+        if let oldMemory { Kernel.platform.freeDMA(oldMemory) }
+    }
+
+    /// The framebuffer as a scatter list of at most 1 MiB pieces: the device
+    /// gathers them, so the pixels need not be physically contiguous.
+    static func backingSegments(_ memory: DMABuffer, bytes: Int) -> [(address: UInt64, length: UInt32)] {
+        var segments: [(address: UInt64, length: UInt32)] = []
+        var offset = 0
+        while offset < bytes {
+            let length = min(1 << 20, bytes - offset)
+            segments.append((memory.physicalAddress + UInt64(offset), UInt32(length)))
+            offset += length
+        }
+        return segments
+    }
+
+    /// The GPU's interrupt: on a display-change event, re-read the modes and, if the
+    /// first enabled scanout changed size, move to a resource of the new size and redraw.
+    static func handleGPUInterrupt() {
+        guard let gpu else { return }
+        gpu.handleInterrupt()
+        guard gpu.displayChangePending else { return }
+        gpu.acknowledgeDisplayChange()
+        guard let info = try? gpu.displayInfo() else { return }
+        scanouts = info
+        guard let first = info.first(where: { $0.enabled }), first.width > 0, first.height > 0,
+              first.width != size.width || first.height != size.height else { return }
+        do {
+            try createResource(gpu: gpu, size: Size(width: first.width, height: first.height))
+            print("display: resized to \(first.width)x\(first.height)")
+            redraw?()
+            markAllDamaged()
+        } catch {
+            print("display: resize failed: " + error.message)
+        }
+    }
+}
