@@ -106,7 +106,7 @@ enum QEMUEDID {
         let serialNumber = UInt32(info.serial.flatMap { atoi($0) } ?? 0)
         for i in 0..<4 { e[12 + i] = UInt8(truncatingIfNeeded: serialNumber >> UInt32(8 * i)) }
         e[16] = 42
-        e[17] = 2014 - 1990
+        e[17] = UInt8(2014 - 1990)
         e[18] = 1
         e[19] = 4
         e[20] = 0xA5

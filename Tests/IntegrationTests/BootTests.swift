@@ -59,6 +59,33 @@ final class BootTests: XCTestCase {
         XCTAssertTrue(qemu.isRunning, after)
     }
 
+    /// Regression: the UART's receive interrupt was cleared after draining the FIFO,
+    /// so a byte arriving in between lost its interrupt and input stalled for good.
+    func testSerialInputSurvivesBursts() throws {
+        let qemu = try boot()
+        var generator = SystemRandomNumberGenerator()
+        let rounds = 60
+        for round in 0..<rounds {
+            let bytes = Array("version\r".utf8)
+            var index = 0
+            while index < bytes.count {
+                let chunk = min(bytes.count - index, Int.random(in: 1...4, using: &generator))
+                qemu.writeSerial(Array(bytes[index..<(index + chunk)]))
+                index += chunk
+                if round % 3 == 0 { usleep(UInt32.random(in: 0...300, using: &generator)) }
+            }
+        }
+        let deadline = Date().addingTimeInterval(20)
+        var answered = 0
+        while Date() < deadline {
+            answered = qemu.serialOutput.components(separatedBy: "FreeType 2.12.1\n").count - 1
+                + qemu.serialOutput.components(separatedBy: "FreeType 2.12.1\r\n").count - 1
+            if answered >= rounds { break }
+            usleep(50_000)
+        }
+        XCTAssertEqual(answered, rounds, "serial input stalled: \(qemu.serialOutput.suffix(400))")
+    }
+
     func testTimerInterruptsAdvanceUptime() throws {
         let qemu = try boot()
         let first = try parseUptime(try run(qemu, "uptime"))

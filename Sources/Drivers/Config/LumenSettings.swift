@@ -15,8 +15,10 @@
 // command line, to the same `LumenSettings` (`LumenSettings.load` does).
 //
 // Syntax: settings are separated by whitespace (spaces, tabs, newlines, NULs);
-// `#` outside quotes starts a comment up to the end of the line; `key = value`
-// with spaces around `=` works when key, `=` and value are on one line; double
+// `#` outside quotes starts a comment up to the end of the line; in the file,
+// `key = value` with spaces around `=` works when key, `=` and value are on one
+// line (on the command line too, except `key= value`, where Linux's rule that
+// `key=` is an empty value wins); double
 // quotes group (and are removed), as on a Linux command line. Keys and the
 // display and keymap values are case-insensitive (kept lowercase). A later
 // setting of a key replaces an earlier one.
@@ -123,6 +125,12 @@ public struct LumenSettings {
             if let equals = word.equalsAt {
                 key = Array(word.bytes[..<equals])
                 value = Array(word.bytes[(equals + 1)...])
+                // "key= value" in the file: the value is the next word on the line.
+                // (On the command line "key=" is an empty value, as in Linux.)
+                if prefix == nil && equals == word.bytes.count - 1 && scanner.takeHorizontalSpace()
+                    && scanner.atValueOnSameLine() {
+                    value = scanner.word().bytes
+                }
             } else if scanner.takeDetachedEquals() {
                 key = word.bytes
                 value = scanner.atValueOnSameLine() ? scanner.word().bytes : []
@@ -304,6 +312,13 @@ struct SettingsScanner {
         while j < text.count && (text[j] == 0x20 || text[j] == 0x09) { j += 1 }
         index = j
         return true
+    }
+
+    /// Skips spaces and tabs; true if there were any.
+    mutating func takeHorizontalSpace() -> Bool {
+        let start = index
+        while index < text.count && (text[index] == 0x20 || text[index] == 0x09) { index += 1 }
+        return index > start
     }
 
     /// Whether a value starts here (not the end of the line, text or a comment).

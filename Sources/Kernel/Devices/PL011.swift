@@ -38,12 +38,15 @@ enum UART {
         registers.write32(interruptMask, (1 << 4) | (1 << 6))
     }
 
-    /// Drains the receive FIFO into `body`.
+    /// Drains the receive FIFO into `body`. The interrupt is cleared *before*
+    /// draining: QEMU's PL011 raises RX only when the FIFO goes from empty to one
+    /// byte, so clearing after the drain could swallow the interrupt of a byte that
+    /// arrived meanwhile, and input would stall with bytes in the FIFO.
     static func drainReceived(_ body: (UInt8) -> Void) {
+        registers.write32(interruptClear, (1 << 4) | (1 << 6))
         while registers.read32(flagRegister) & flagReceiveEmpty == 0 {
             body(UInt8(truncatingIfNeeded: registers.read32(dataRegister)))
         }
-        registers.write32(interruptClear, (1 << 4) | (1 << 6))
     }
 }
 

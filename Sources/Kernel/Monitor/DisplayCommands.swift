@@ -1,0 +1,121 @@
+import Drivers
+import Graphics
+import Platform
+
+/// `display` and `edid`: what the screen is, its driver's statistics, and tools to
+/// measure it (a damage flush of one rectangle; full-frame and one-line timings).
+enum DisplayCommands {
+    static func display(_ arguments: [Substring]) {
+        switch arguments.first {
+        case nil: info()
+        case "damage"?: damage(Array(arguments.dropFirst()))
+        case "bench"?: bench()
+        default: print("usage: display [damage X Y W H | bench]")
+        }
+    }
+
+    static func info() {
+        guard Screen.backend != .none else {
+            print("display: none")
+            return
+        }
+        print("display: " + Screen.backendName + " \(Screen.size.width)x\(Screen.size.height), \(Screen.framesPresented) frames presented")
+        if let gpu = Screen.gpu {
+            let s = gpu.statistics
+            print("virtio-gpu: resource \(Screen.resourceID), scanouts " + Screen.scanouts.map { scanout in
+                "\(scanout.index):\(scanout.width)x\(scanout.height)" + (scanout.enabled ? "" : "(off)")
+            }.joined(separator: " "))
+            print("virtio-gpu: \(s.commands) commands, \(s.transfers) transfers, \(s.bytesTransferred) bytes transferred, "
+                  + "\(s.flushes) flushes, \(s.fencesCompleted) fences, \(s.displayChanges) display changes, \(s.cursorUpdates) cursor updates")
+        }
+    }
+
+    /// Fills one rectangle and presents it at once; prints what the transfer moved.
+    static func damage(_ arguments: [Substring]) {
+        let numbers = arguments.compactMap { Int($0) }
+        guard numbers.count == 4, let surface = Screen.surface else {
+            print("usage: display damage X Y W H")
+            return
+        }
+        let rect = Rect(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]).clamped(to: surface.size)
+        Screen.present()  // send anything already pending first, so the figure is this rectangle's alone
+        let start = Screen.gpu?.statistics.bytesTransferred ?? 0
+        Screen.beginDrawing()
+        surface.fill(rect, color: Color(xrgb: 0x00ff_8000))
+        Screen.damage.add(rect)
+        Screen.present()
+        let after = Screen.gpu?.statistics.bytesTransferred ?? 0
+        print("display damage: \(rect.width)x\(rect.height) at \(rect.x),\(rect.y): \(after - start) bytes transferred")
+    }
+
+    /// Full-screen frames per second, and the time to flush one text line.
+    static func bench() {
+        guard let surface = Screen.surface else {
+            print("display bench: no display")
+            return
+        }
+        let frames = 30
+        let start = GenericTimer.now()
+        for frame in 0..<frames {
+            Screen.beginDrawing()
+            surface.clear(frame & 1 == 0 ? Color(xrgb: 0x0020_2020) : Color(xrgb: 0x0040_4040))
+            Screen.damage.addAll()
+            Screen.present()
+            if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
+        }
+        let elapsed = GenericTimer.now().nanoseconds(since: start)
+        let fps = elapsed > 0 ? UInt64(frames) * 1_000_000_000 * 100 / elapsed : 0
+        print("display bench: \(surface.width)x\(surface.height) full frames: \(fps / 100).\(fps % 100) fps")
+        // One line of 16-pixel text across the screen.
+        let line = Rect(x: 0, y: surface.height / 2, width: surface.width, height: 19)
+        let flushes = 100
+        let lineStart = GenericTimer.now()
+        for index in 0..<flushes {
+            Screen.beginDrawing()
+            surface.fill(line, color: index & 1 == 0 ? Color.white : Color.gray)
+            Screen.damage.add(line)
+            Screen.present()
+            if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
+        }
+        let perLine = GenericTimer.now().nanoseconds(since: lineStart) / UInt64(flushes)
+        print("display bench: one-line flush (\(line.width)x\(line.height)): \(perLine / 1000) us")
+        Screen.redraw?()
+        Screen.present()
+    }
+
+    /// The raw EDID of scanout 0 in hex, and what it says.
+    static func edid() {
+        guard let gpu = Screen.gpu else {
+            print("edid: no virtio-gpu")
+            return
+        }
+        do throws(GPUError) {
+            let bytes = try gpu.edid(scanout: 0)
+            let digits: [UInt8] = Array("0123456789abcdef".utf8)
+            var line: [UInt8] = []
+            for (offset, byte) in bytes.enumerated() {
+                line.append(digits[Int(byte >> 4)])
+                line.append(digits[Int(byte & 15)])
+                if offset % 32 == 31 || offset + 1 == bytes.count {
+                    print(String(decoding: line, as: UTF8.self))
+                    line.removeAll()
+                }
+            }
+            let parsed: Result<EDID, EDIDError> = bytes.withUnsafeBytes { raw in
+                do throws(EDIDError) { return .success(try EDID(bytes: raw)) } catch { return .failure(error) }
+            }
+            switch parsed {
+            case .success(let edid):
+                if let mode = edid.preferredMode {
+                    print("edid: \(bytes.count) bytes, preferred mode \(mode.width)x\(mode.height)@\(mode.refreshHz)")
+                } else {
+                    print("edid: \(bytes.count) bytes, no preferred mode")
+                }
+            case .failure(let error):
+                print("edid: " + error.message)
+            }
+        } catch {
+            print(error.message)
+        }
+    }
+}
