@@ -36,7 +36,7 @@ if kernelBuild {
         // Host-only: drives QEMU for the integration tests (Foundation allowed here).
         .target(name: "TestSupport"),
         .testTarget(name: "DeviceTreeTests", dependencies: ["DeviceTree", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "DeviceTree"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "DeviceTree", "Drivers"]),
         .testTarget(name: "VirtIOTests", dependencies: ["VirtIO", "Drivers", "Platform"]),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "EntropyTests", dependencies: ["Entropy"]),

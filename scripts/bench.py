@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import select
+import socket
 import statistics
 import struct
 import subprocess
@@ -36,6 +37,9 @@ WORKLOADS = [
     ("rng_interrupts_per_1000", "rng: interrupts / 1000 requests, EVENT_IDX", "irqs"),
     ("rng_kicks_per_1000_no_event_idx", "rng: kicks / 1000 requests, no EVENT_IDX", "kicks"),
     ("rng_interrupts_per_1000_no_event_idx", "rng: interrupts / 1000 req., no EVENT_IDX", "irqs"),
+    ("gpu_fps_1024x768", "display: full frames, virtio-gpu 1024x768", "fps"),
+    ("ramfb_fps_1024x768", "display: full frames, ramfb 1024x768", "fps"),
+    ("gpu_line_flush_us", "display: one text line flush, virtio-gpu", "us"),
     ("idle_cpu_percent", "idle host CPU of QEMU", "% of a core"),
     ("image_bytes", "kernel image (file)", "bytes"),
     ("image_loaded_bytes", "kernel image (loaded)", "bytes"),
@@ -49,13 +53,62 @@ def qemu_command(kernel, memory=256, extra=()):
 
 
 class Guest:
-    """One QEMU process with its serial port on pipes."""
+    """One QEMU process with its serial port on pipes (and QMP on a socket if asked)."""
 
-    def __init__(self, kernel, memory=256, extra=()):
+    def __init__(self, kernel, memory=256, extra=(), qmp=False):
+        self.qmp_path = None
+        if qmp:
+            self.qmp_path = f"/tmp/lumen-bench-{os.getpid()}-{time.monotonic_ns()}.sock"
+            extra = list(extra) + ["-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         self.start = time.monotonic()
         self.proc = subprocess.Popen(qemu_command(kernel, memory, extra), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.output = b""
+        self.qmp_file = None
+
+    def qmp(self, command, arguments=None, timeout=10.0):
+        if self.qmp_file is None:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    sock = socket.socket(socket.AF_UNIX)
+                    sock.connect(self.qmp_path)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)
+            sock.settimeout(timeout)
+            self.qmp_file = sock.makefile("rw")
+            self.qmp_file.readline()
+            self.qmp_file.write(json.dumps({"execute": "qmp_capabilities"}) + "\n")
+            self.qmp_file.flush()
+            self._qmp_reply()
+        message = {"execute": command}
+        if arguments:
+            message["arguments"] = arguments
+        self.qmp_file.write(json.dumps(message) + "\n")
+        self.qmp_file.flush()
+        return self._qmp_reply()
+
+    def _qmp_reply(self):
+        while True:
+            reply = json.loads(self.qmp_file.readline())
+            if "event" not in reply:
+                return reply
+
+    def screendump_drawn(self, path):
+        """Whether the screen shows a drawn frame: QEMU's "Display output is not
+        active" placeholder is 640x480 in two colours; a console differs."""
+        self.qmp("screendump", {"filename": path})
+        with open(path, "rb") as f:
+            data = f.read()
+        header = data.split(b"\n", 3)
+        width, height = map(int, header[1].split())
+        if (width, height) != (640, 480):
+            return True
+        pixels = header[3]
+        return len({pixels[i:i + 3] for i in range(0, len(pixels), 3 * 97)}) > 2
 
     def wait_for(self, needle, timeout=20.0, after=0):
         deadline = time.monotonic() + timeout
@@ -87,6 +140,8 @@ class Guest:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=10)
+        if self.qmp_path and os.path.exists(self.qmp_path):
+            os.unlink(self.qmp_path)
 
 
 def number(value):
@@ -116,6 +171,45 @@ def bench_boot(kernel, runs):
     return summary(times)
 
 
+def bench_first_frame(kernel, runs):
+    """QEMU start to the first screendump that is not the placeholder."""
+    times = []
+    path = f"/tmp/lumen-bench-{os.getpid()}.ppm"
+    for _ in range(runs):
+        guest = Guest(kernel, extra=GPU, qmp=True)
+        try:
+            deadline = time.monotonic() + 20
+            while not guest.screendump_drawn(path):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("no frame drawn within 20 s")
+                time.sleep(0.005)
+            times.append((time.monotonic() - guest.start) * 1000)
+        finally:
+            guest.stop()
+    if os.path.exists(path):
+        os.unlink(path)
+    return summary(times)
+
+
+def bench_display(kernel, runs, device):
+    """`display bench`: full-frame fps and one-line flush time, guest-timed."""
+    fps, line = [], []
+    for _ in range(runs):
+        guest = Guest(kernel, extra=device)
+        try:
+            guest.wait_for(PROMPT)
+            out = guest.command("display bench", timeout=120)
+            match = re.search(r"full frames: ([0-9.]+) fps", out)
+            line_match = re.search(r"one-line flush \(\d+x\d+\): (\d+) us", out)
+            if not match or not line_match:
+                raise RuntimeError(f"unexpected output: {out!r}")
+            fps.append(float(match.group(1)))
+            line.append(float(line_match.group(1)))
+        finally:
+            guest.stop()
+    return summary(fps), summary(line)
+
+
 def bench_idle(kernel, seconds, runs):
     shares = []
     ram = None
@@ -138,6 +232,8 @@ def bench_idle(kernel, seconds, runs):
 
 
 RNG = ["-device", "virtio-rng-device"]
+GPU = ["-device", "virtio-gpu-device,xres=1024,yres=768"]
+RAMFB = ["-device", "ramfb"]
 MODERN = ["-global", "virtio-mmio.force-legacy=false"]
 
 
@@ -215,6 +311,10 @@ def main():
     results["idle_cpu_percent"] = idle
     if ram is not None:
         results["ram_in_use_bytes"] = ram
+    print(f"first frame, display: {args.runs} runs …", file=sys.stderr, flush=True)
+    results["boot_to_first_frame_ms"] = bench_first_frame(args.kernel, args.runs)
+    results["gpu_fps_1024x768"], results["gpu_line_flush_us"] = bench_display(args.kernel, args.runs, GPU)
+    results["ramfb_fps_1024x768"], _ = bench_display(args.kernel, args.runs, RAMFB)
     print(f"rng: {args.runs} runs per mode …", file=sys.stderr, flush=True)
     results["rng_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=False)
     results["rng_modern_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=True)

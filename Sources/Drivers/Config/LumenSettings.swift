@@ -127,7 +127,7 @@ public struct LumenSettings {
                 value = Array(word.bytes[(equals + 1)...])
                 // "key= value" in the file: the value is the next word on the line.
                 // (On the command line "key=" is an empty value, as in Linux.)
-                if prefix == nil && equals == word.bytes.count - 1 && scanner.takeHorizontalSpace()
+                if prefix == nil && !word.quoted && equals == word.bytes.count - 1 && scanner.takeHorizontalSpace()
                     && scanner.atValueOnSameLine() {
                     value = scanner.word().bytes
                 }
@@ -144,12 +144,12 @@ public struct LumenSettings {
                 guard key.starts(with: prefixBytes) else { continue }
                 key.removeFirst(prefixBytes.count)
             }
-            let writtenKey = String(decoding: written, as: UTF8.self)
+            let writtenKey = LumenSettings.quoted(written)
             guard let value else {
                 warnings.append(origin + ": \"" + writtenKey + "\" has no value (expected key=value); ignored")
                 continue
             }
-            let valueText = String(decoding: value, as: UTF8.self)
+            let valueText = LumenSettings.quoted(value)
             if let problem = set(key: String(decoding: key, as: UTF8.self), value: value) {
                 switch problem {
                 case .unknownKey:
@@ -251,6 +251,13 @@ public struct LumenSettings {
         (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F || c == 0x2E
     }
 
+    /// Text from the user for a warning: control bytes as "?", at most 64 bytes.
+    static func quoted(_ bytes: [UInt8]) -> String {
+        var shown = bytes.prefix(64).map { $0 < 0x20 || $0 == 0x7F ? 0x3F : $0 }
+        if bytes.count > 64 { shown += Array("...".utf8) }
+        return String(decoding: shown, as: UTF8.self)
+    }
+
     static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
         bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
     }
@@ -282,24 +289,26 @@ struct SettingsScanner {
         return false
     }
 
-    /// The next word with quotes removed, and where its first unquoted '=' is.
-    mutating func word() -> (bytes: [UInt8], equalsAt: Int?) {
+    /// The next word with quotes removed, where its first '=' is (quoted or not), and
+    /// whether it had quotes.
+    mutating func word() -> (bytes: [UInt8], equalsAt: Int?, quoted: Bool) {
         var bytes: [UInt8] = []
-        var quoted = false
+        var quoted = false, sawQuote = false
         var equalsAt: Int? = nil
         while index < text.count {
             let c = text[index]
             if c == 0x22 {  // '"'
                 quoted.toggle()
+                sawQuote = true
                 index += 1
                 continue
             }
             if !quoted && (SettingsScanner.isSpace(c) || c == 0x23) { break }
-            if !quoted && c == 0x3D && equalsAt == nil { equalsAt = bytes.count }  // '='
+            if c == 0x3D && equalsAt == nil { equalsAt = bytes.count }  // the first '=', quoted or not, as Linux
             bytes.append(c)
             index += 1
         }
-        return (bytes, equalsAt)
+        return (bytes, equalsAt, sawQuote)
     }
 
     /// After a word without '=': if spaces and then '=' follow on the same line,

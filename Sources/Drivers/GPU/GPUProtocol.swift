@@ -22,6 +22,8 @@ public enum GPUCommand {
     public static let flagFence: UInt32 = 1
     /// `B8G8R8X8_UNORM`: bytes B, G, R, X — a little-endian 0x00RRGGBB word, XRGB8888.
     public static let formatB8G8R8X8: UInt32 = 2
+    /// `B8G8R8A8_UNORM`: as above with alpha, for the cursor image.
+    public static let formatB8G8R8A8: UInt32 = 1
 
     public static let headerSize = 24
     public static let maximumScanouts = 16

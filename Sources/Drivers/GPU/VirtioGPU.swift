@@ -135,9 +135,9 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
         return Array(UnsafeRawBufferPointer(start: response + 32, count: size))
     }
 
-    public func createResource(_ id: UInt32, width: Int, height: Int) throws(GPUError) {
+    public func createResource(_ id: UInt32, width: Int, height: Int, format: UInt32 = GPUCommand.formatB8G8R8X8) throws(GPUError) {
         try simple(GPUCommand.resourceCreate2D, size: 40) { writer in
-            writer.u32(id); writer.u32(GPUCommand.formatB8G8R8X8)
+            writer.u32(id); writer.u32(format)
             writer.u32(UInt32(width)); writer.u32(UInt32(height))
         }
     }
@@ -203,6 +203,16 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
         try flushAndWait()
         for slot in batch { _ = try finish(slot, command: GPUCommand.resourceFlush, expecting: GPUCommand.okNoData) }
         return fence
+    }
+
+    /// One TRANSFER_TO_HOST_2D without a flush (a cursor image, say), waited for.
+    public func transfer(_ resource: UInt32, stride: Int, x: Int, y: Int, width: Int, height: Int) throws(GPUError) {
+        try simple(GPUCommand.transferToHost2D, size: 56) { writer in
+            writer.rect(x: x, y: y, width: width, height: height)
+            writer.u64(UInt64(y * stride + x * 4)); writer.u32(resource); writer.u32(0)
+        }
+        statistics.transfers += 1
+        statistics.bytesTransferred += UInt64(width * height * 4)
     }
 
     /// Waits until the device has completed the command carrying `fence`.

@@ -101,6 +101,7 @@ enum Screen {
             self.gpu = gpu
             try createResource(gpu: gpu, size: mode)
             backend = .gpu
+            PointerCursor.start(gpu: gpu)
             let enabled = scanouts.filter { $0.enabled }.map { String($0.index) }.joined(separator: ", ")
             bootLog("display: virtio-gpu \(mode.width)x\(mode.height) (from \(source)), scanouts " + enabled)
             return true
@@ -156,24 +157,42 @@ enum Screen {
         return segments
     }
 
-    /// The GPU's interrupt: on a display-change event, re-read the modes and, if the
-    /// first enabled scanout changed size, move to a resource of the new size and redraw.
+    /// The GPU's interrupt: on a display-change event, re-read the modes. If the
+    /// first enabled scanout changed size, move to a resource of the new size (shown
+    /// on every enabled scanout) and redraw; otherwise point newly enabled scanouts
+    /// at the console and turn off the ones that went away.
     static func handleGPUInterrupt() {
         guard let gpu else { return }
         gpu.handleInterrupt()
         guard gpu.displayChangePending else { return }
         gpu.acknowledgeDisplayChange()
         guard let info = try? gpu.displayInfo() else { return }
+        let previous = scanouts
         scanouts = info
-        guard let first = info.first(where: { $0.enabled }), first.width > 0, first.height > 0,
-              first.width != size.width || first.height != size.height else { return }
-        do {
-            try createResource(gpu: gpu, size: Size(width: first.width, height: first.height))
-            print("display: resized to \(first.width)x\(first.height)")
-            redraw?()
-            markAllDamaged()
-        } catch {
-            print("display: resize failed: " + error.message)
+        if let first = info.first(where: { $0.enabled }), first.width > 0, first.height > 0,
+           first.width != size.width || first.height != size.height {
+            do {
+                try createResource(gpu: gpu, size: Size(width: first.width, height: first.height))
+                print("display: resized to \(first.width)x\(first.height)")
+                redraw?()
+                markAllDamaged()
+            } catch {
+                print("display: resize failed: " + error.message)
+            }
+            return
+        }
+        for scanout in info {
+            let wasEnabled = previous.first(where: { $0.index == scanout.index })?.enabled ?? false
+            guard scanout.enabled != wasEnabled, scanout.index != 0 else { continue }
+            if scanout.enabled {
+                try? gpu.setScanout(scanout.index, resource: resourceID,
+                                    width: min(size.width, scanout.width), height: min(size.height, scanout.height))
+                print("display: scanout \(scanout.index) enabled (\(scanout.width)x\(scanout.height)), showing the console")
+                markAllDamaged()
+            } else {
+                try? gpu.setScanout(scanout.index, resource: 0, width: 0, height: 0)
+                print("display: scanout \(scanout.index) disabled")
+            }
         }
     }
 }

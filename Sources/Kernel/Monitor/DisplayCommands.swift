@@ -10,7 +10,8 @@ enum DisplayCommands {
         case nil: info()
         case "damage"?: damage(Array(arguments.dropFirst()))
         case "bench"?: bench()
-        default: print("usage: display [damage X Y W H | bench]")
+        case "cursor"?: cursor(Array(arguments.dropFirst()))
+        default: print("usage: display [damage X Y W H | cursor X Y | bench]")
         }
     }
 
@@ -46,6 +47,21 @@ enum DisplayCommands {
         Screen.present()
         let after = Screen.gpu?.statistics.bytesTransferred ?? 0
         print("display damage: \(rect.width)x\(rect.height) at \(rect.x),\(rect.y): \(after - start) bytes transferred")
+    }
+
+    /// Shows the hardware pointer at X, Y (virtio-gpu's cursor queue).
+    static func cursor(_ arguments: [Substring]) {
+        let numbers = arguments.compactMap { Int($0) }
+        guard numbers.count == 2 else {
+            print("usage: display cursor X Y")
+            return
+        }
+        guard let gpu = Screen.gpu, PointerCursor.memory != nil else {
+            print("display cursor: no hardware cursor (virtio-gpu only)")
+            return
+        }
+        PointerCursor.move(to: Point(x: numbers[0], y: numbers[1]))
+        print("display cursor: at \(numbers[0]),\(numbers[1]), \(gpu.statistics.cursorUpdates) cursor commands sent")
     }
 
     /// Full-screen frames per second, and the time to flush one text line.

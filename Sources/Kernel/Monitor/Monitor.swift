@@ -23,7 +23,7 @@ enum Monitor {
         Command(name: "uptime", help: "time since boot and timer interrupts taken", run: { _ in uptime() }),
         Command(name: "version", help: "Lumen, FreeType and CPU versions", run: { _ in version() }),
         Command(name: "devices", help: "the virtio device table", run: { _ in VirtioDevices.printTable() }),
-        Command(name: "display", help: "display [damage X Y W H | bench]: the screen and its driver", run: { DisplayCommands.display($0) }),
+        Command(name: "display", help: "the screen: display [damage X Y W H | cursor X Y | bench]", run: { DisplayCommands.display($0) }),
         Command(name: "edid", help: "the monitor's EDID from virtio-gpu, in hex and parsed", run: { _ in DisplayCommands.edid() }),
         Command(name: "random", help: "random [N]: N random bytes in hex (default 16)", run: { random($0) }),
         Command(name: "poweroff", help: "turn the machine off (PSCI SYSTEM_OFF)", run: { _ in
