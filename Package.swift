@@ -41,6 +41,7 @@ if kernelBuild {
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "EntropyTests", dependencies: ["Entropy"]),
         .testTarget(name: "GraphicsTests", dependencies: ["Graphics"]),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "Platform", "VirtIO"]),
     ]
 }
 

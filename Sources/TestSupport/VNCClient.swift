@@ -4,10 +4,11 @@ import Foundation
 /// (QEMU's default for `-vnc unix:...`). Raw encoding only, 32 bpp little-endian true colour
 /// (QEMU's native format, so the server does no conversion).
 ///
-/// Announced encodings: Raw (0), DesktopSize (-223), ExtendedDesktopSize (-308) and QEMU's
-/// LED state pseudo-encoding (-261). A background thread parses every server message, so
-/// `ledState` / `framebufferSize` are always current; waits poll with
-/// FramebufferUpdateRequests and are bounded.
+/// Announced encodings: Raw (0), DesktopSize (-223), ExtendedDesktopSize (-308), QEMU's
+/// LED state pseudo-encoding (-261) and, by default, the cursor pseudo-encodings Alpha Cursor
+/// (-314) and Cursor a.k.a. rich cursor (-239) (see `CursorEncoding` and `VNCCursor`). A
+/// background thread parses every server message, so `ledState` / `framebufferSize` /
+/// `cursor` are always current; waits poll with FramebufferUpdateRequests and are bounded.
 ///
 /// QEMU's LED state message is a FramebufferUpdate with one 1x1 rectangle at (0,0), encoding
 /// -261, followed by one byte: bit0 ScrollLock, bit1 NumLock, bit2 CapsLock. QEMU sends it
@@ -25,6 +26,29 @@ public final class VNCClient: @unchecked Sendable {
         public let height: Int
     }
 
+    /// Which cursor pseudo-encodings the client announces.
+    ///
+    /// QEMU (ui/vnc.c `vnc_cursor_define`) sends the guest's cursor shape as an Alpha Cursor
+    /// rectangle whenever the client announced -314, whatever the order of the list, and as a
+    /// rich Cursor rectangle only otherwise. A client that announces neither never learns the
+    /// cursor shape (QEMU's VNC server does not draw it into the framebuffer).
+    public enum CursorEncoding: Sendable {
+        /// Announce no cursor pseudo-encoding.
+        case none
+        /// Announce Cursor (-239) only: pixels in the client pixel format plus a 1-bit mask.
+        case rich
+        /// Announce Alpha Cursor (-314), with Cursor (-239) as the fallback for other servers.
+        case alpha
+
+        var encodings: [Int32] {
+            switch self {
+            case .none: return []
+            case .rich: return [VNCCursor.Source.richCursor.rawValue]
+            case .alpha: return [VNCCursor.Source.alphaCursor.rawValue, VNCCursor.Source.richCursor.rawValue]
+            }
+        }
+    }
+
     private let connection: Connection
 
     /// The desktop name from ServerInit (QEMU: "QEMU" or "QEMU (<-name>)").
@@ -34,14 +58,17 @@ public final class VNCClient: @unchecked Sendable {
 
     /// Connects to a VNC server listening on the unix socket at `socketPath`, retrying while
     /// it does not exist yet (up to `timeout`), and performs the whole handshake.
-    public init(socketPath: String, timeout: TimeInterval = 10,
+    ///
+    /// `cursorEncoding` chooses the cursor pseudo-encodings announced (default: alpha cursor,
+    /// with rich cursor as fallback).
+    public init(socketPath: String, timeout: TimeInterval = 10, cursorEncoding: CursorEncoding = .alpha,
                 stillWorthTrying: () -> Bool = { true }) throws {
         let deadline = Deadline(after: TestSupportConfig.scaled(timeout))
         let socket = try UnixSocket.connect(path: socketPath, deadline: deadline,
                                             stillWorthTrying: stillWorthTrying)
         let c = Connection(socket: socket)
         do {
-            let info = try c.handshake(deadline: deadline)
+            let info = try c.handshake(deadline: deadline, extraEncodings: cursorEncoding.encodings)
             serverName = info.name
             serverVersion = info.version
         } catch {
@@ -53,6 +80,11 @@ public final class VNCClient: @unchecked Sendable {
         // QEMU answers SetEncodings with the current LED state right away; wait for it briefly
         // so `ledState` is usually non-nil once init returns (not an error if it never comes).
         c.waitBriefly(for: { $0.led != nil }, timeout: 2)
+    }
+
+    /// Every encoding announced in SetEncodings, in order.
+    public var announcedEncodings: [Int32] {
+        connection.announcedEncodings
     }
 
     deinit {
@@ -88,6 +120,45 @@ public final class VNCClient: @unchecked Sendable {
     /// Number of FramebufferUpdate messages parsed so far.
     public var framebufferUpdateCount: Int {
         connection.read { $0.updates }
+    }
+
+    /// The cursor shape last sent by the server (Alpha Cursor or rich Cursor pseudo-encoding),
+    /// nil until the first one. QEMU sends the console's current cursor right after
+    /// SetEncodings (if the guest has defined one) and again whenever the guest defines a new
+    /// one (virtio-gpu: every UPDATE_CURSOR; MOVE_CURSOR and positions never reach VNC clients).
+    public var cursor: VNCCursor? {
+        connection.read { $0.cursor }
+    }
+
+    /// Number of cursor shapes received so far (to wait for a newer one: note the count first,
+    /// then `waitForCursorUpdate(after:timeout:)`).
+    public var cursorUpdateCount: Int {
+        connection.read { $0.cursorUpdates }
+    }
+
+    /// Waits until a cursor shape satisfying `predicate` has been received and returns it.
+    /// The check runs on the latest shape whenever anything arrives; the shape is pushed by
+    /// the server on its own, so no update requests are sent meanwhile.
+    @discardableResult
+    public func waitForCursor(timeout: TimeInterval, _ predicate: (VNCCursor) -> Bool = { _ in true }) throws -> VNCCursor {
+        try connection.wait(timeout: TestSupportConfig.scaled(timeout),
+                            what: "a VNC cursor shape to match",
+                            pokeServer: nil,
+                            describe: { s in
+                                s.cursor.map { "\(s.cursorUpdates) cursor shape(s) received, last: \($0)\n\($0.asciiArt())" }
+                                    ?? "no cursor shape received (announced encodings \(self.announcedEncodings))"
+                            },
+                            check: { s in s.cursor.flatMap { predicate($0) ? $0 : nil } })
+    }
+
+    /// Waits for a cursor shape newer than the `count`-th one (see `cursorUpdateCount`).
+    @discardableResult
+    public func waitForCursorUpdate(after count: Int, timeout: TimeInterval) throws -> VNCCursor {
+        try connection.wait(timeout: TestSupportConfig.scaled(timeout),
+                            what: "cursor shape #\(count + 1) from VNC",
+                            pokeServer: nil,
+                            describe: { "\($0.cursorUpdates) cursor shape(s) received" },
+                            check: { s in s.cursorUpdates > count ? s.cursor : nil })
     }
 
     static func decodeLED(_ b: UInt8) -> (scroll: Bool, num: Bool, caps: Bool) {
@@ -209,6 +280,8 @@ extension VNCClient {
         var height = 0
         var framebuffer: [UInt32] = []
         var led: UInt8? = nil
+        var cursor: VNCCursor? = nil
+        var cursorUpdates = 0
         var desktopEvents: [DesktopSizeEvent] = []
         var updates = 0
         /// Updates whose Raw rectangles covered the whole framebuffer.
@@ -233,6 +306,8 @@ extension VNCClient {
         private let stop = Flag()
         private var buffer: [UInt8] = []
         private var position = 0
+        /// Set once by `handshake` before the reader starts; read-only afterwards.
+        private(set) var announcedEncodings: [Int32] = []
 
         init(socket: UnixSocket) {
             self.socket = socket
@@ -365,7 +440,7 @@ extension VNCClient {
 
         // MARK: handshake
 
-        func handshake(deadline d: Deadline) throws -> (version: String, name: String) {
+        func handshake(deadline d: Deadline, extraEncodings: [Int32] = []) throws -> (version: String, name: String) {
             let versionBytes = try bytes(12, d)
             let version = String(decoding: versionBytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard version.hasPrefix("RFB "), let dot = version.firstIndex(of: "."),
@@ -417,7 +492,8 @@ extension VNCClient {
             setPF.appendBE16(255); setPF.appendBE16(255); setPF.appendBE16(255)
             setPF += [16, 8, 0, 0, 0, 0]
             // SetEncodings.
-            let encodings: [Int32] = [0, -223, -308, -261]
+            let encodings: [Int32] = [0, -223, -308, -261] + extraEncodings
+            announcedEncodings = encodings
             var setEnc: [UInt8] = [2, 0]
             setEnc.appendBE16(encodings.count)
             for e in encodings { setEnc.appendBE32(UInt32(bitPattern: e)) }
@@ -499,6 +575,21 @@ extension VNCClient {
                 case -261:                                      // QEMU LED state
                     let led = try u8()
                     mutate { $0.led = led }
+                case VNCCursor.Source.alphaCursor.rawValue:     // Alpha Cursor: x,y = hot spot
+                    let inner = try s32()
+                    guard inner == 0 else {
+                        throw TestSupportError.protocolError("alpha cursor \(w)x\(h) in encoding \(inner); only raw (0) is supported")
+                    }
+                    guard w <= 1024, h <= 1024 else { throw TestSupportError.protocolError("absurd cursor size \(w)x\(h)") }
+                    let cursor = VNCCursor(alphaCursorData: Array(try bytes(w * h * 4)),
+                                           width: w, height: h, hotX: x, hotY: y)
+                    mutate { $0.cursor = cursor; $0.cursorUpdates += 1 }
+                case VNCCursor.Source.richCursor.rawValue:      // Cursor: x,y = hot spot
+                    guard w <= 1024, h <= 1024 else { throw TestSupportError.protocolError("absurd cursor size \(w)x\(h)") }
+                    let pixels = Array(try bytes(w * h * 4))    // our SetPixelFormat: 32 bpp
+                    let mask = Array(try bytes((w + 7) / 8 * h))
+                    let cursor = VNCCursor(richCursorPixels: pixels, mask: mask, width: w, height: h, hotX: x, hotY: y)
+                    mutate { $0.cursor = cursor; $0.cursorUpdates += 1 }
                 case -258, -257:                                // QEMU ext key ack / pointer type change
                     break
                 case -224:                                      // LastRect
@@ -542,5 +633,135 @@ extension Array where Element == UInt8 {
     mutating func appendBE32(_ v: UInt32) {
         append(UInt8((v >> 24) & 0xFF)); append(UInt8((v >> 16) & 0xFF))
         append(UInt8((v >> 8) & 0xFF)); append(UInt8(v & 0xFF))
+    }
+}
+
+// MARK: - Cursor
+
+/// A cursor shape received over VNC.
+///
+/// What QEMU 7.2 sends (ui/vnc.c `vnc_cursor_define`, called from `set_encodings` for the
+/// current cursor and from `vnc_dpy_cursor_define` for each new one; one rectangle per
+/// FramebufferUpdate):
+/// - Alpha Cursor (-314, `VNC_ENCODING_ALPHA_CURSOR` 0xFFFFFEC6), preferred whenever the client
+///   announced it: rectangle x,y = hot spot, w,h = size, then an s32 encoding (always 0, raw)
+///   and w*h*4 bytes: the `QEMUCursor` words (0xAARRGGBB, host-endian, i.e. bytes B,G,R,A on
+///   x86/arm hosts) copied unchanged, so alpha is straight in QEMU 7.2 (QEMU 10 premultiplies
+///   colour by alpha before sending). For virtio-gpu these are the guest's 64×64 cursor
+///   resource pixels (B8G8R8A8 = pixman a8r8g8b8) as transferred.
+/// - Cursor (-239, "rich cursor"): x,y = hot spot, w,h = size, then w*h pixels in the client
+///   pixel format (ours: 32 bpp little-endian, bytes B,G,R,0; colour only, alpha is dropped)
+///   and a bitmask of floor((w+7)/8)*h bytes, rows top first, most significant bit = leftmost
+///   pixel, bit set = visible. QEMU sets the bit exactly for pixels whose alpha is 0xff
+///   (ui/cursor.c `cursor_get_mono_mask`), so partial transparency becomes invisible.
+public struct VNCCursor: Sendable, Equatable, CustomStringConvertible {
+    /// The pseudo-encoding that delivered the shape (its RFB encoding number).
+    public enum Source: Int32, Sendable {
+        case alphaCursor = -314
+        case richCursor = -239
+    }
+
+    public let width: Int
+    public let height: Int
+    public let hotX: Int
+    public let hotY: Int
+    /// Row-major 0xAARRGGBB. Alpha Cursor: exactly the words sent. Rich cursor: the colour as
+    /// sent, with alpha 0xff where the mask bit is set and 0x00 where it is clear.
+    public let pixels: [UInt32]
+    public let source: Source
+
+    public init(width: Int, height: Int, hotX: Int, hotY: Int, pixels: [UInt32], source: Source) {
+        precondition(pixels.count == width * height, "cursor pixel count \(pixels.count) != \(width)x\(height)")
+        self.width = width
+        self.height = height
+        self.hotX = hotX
+        self.hotY = hotY
+        self.pixels = pixels
+        self.source = source
+    }
+
+    /// Decodes an Alpha Cursor payload (after the inner raw encoding): little-endian
+    /// 0xAARRGGBB words, as QEMU writes them on a little-endian host.
+    public init(alphaCursorData data: [UInt8], width: Int, height: Int, hotX: Int, hotY: Int) {
+        precondition(data.count == width * height * 4)
+        var pixels = [UInt32](repeating: 0, count: width * height)
+        for i in 0..<pixels.count {
+            let o = i * 4
+            pixels[i] = UInt32(data[o]) | UInt32(data[o + 1]) << 8 | UInt32(data[o + 2]) << 16 | UInt32(data[o + 3]) << 24
+        }
+        self.init(width: width, height: height, hotX: hotX, hotY: hotY, pixels: pixels, source: .alphaCursor)
+    }
+
+    /// Decodes a rich Cursor payload in this client's pixel format (32 bpp little-endian,
+    /// red<<16 green<<8 blue<<0) plus its bitmask; the mask becomes the alpha byte.
+    public init(richCursorPixels data: [UInt8], mask: [UInt8], width: Int, height: Int, hotX: Int, hotY: Int) {
+        let rowBytes = (width + 7) / 8
+        precondition(data.count == width * height * 4 && mask.count == rowBytes * height)
+        var pixels = [UInt32](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                let i = y * width + x, o = i * 4
+                let rgb = UInt32(data[o + 2]) << 16 | UInt32(data[o + 1]) << 8 | UInt32(data[o])
+                let visible = mask[y * rowBytes + x / 8] & (0x80 >> UInt8(x % 8)) != 0
+                pixels[i] = (visible ? 0xff00_0000 : 0) | rgb
+            }
+        }
+        self.init(width: width, height: height, hotX: hotX, hotY: hotY, pixels: pixels, source: .richCursor)
+    }
+
+    /// The 0xAARRGGBB pixel at (x, y); nil outside the shape.
+    public func pixel(x: Int, y: Int) -> UInt32? {
+        guard x >= 0, y >= 0, x < width, y < height else { return nil }
+        return pixels[y * width + x]
+    }
+
+    /// The alpha byte at (x, y) (0 = transparent, 0xff = opaque); nil outside the shape.
+    public func alpha(x: Int, y: Int) -> UInt8? {
+        pixel(x: x, y: y).map { UInt8($0 >> 24) }
+    }
+
+    /// The smallest rectangle holding every pixel with non-zero alpha (nil if none).
+    public var visibleBounds: (x: Int, y: Int, width: Int, height: Int)? {
+        var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
+        for y in 0..<height {
+            for x in 0..<width where pixels[y * width + x] >> 24 != 0 {
+                minX = min(minX, x); maxX = max(maxX, x)
+                minY = min(minY, y); maxY = max(maxY, y)
+            }
+        }
+        guard maxX >= 0 else { return nil }
+        return (minX, minY, maxX - minX + 1, maxY - minY + 1)
+    }
+
+    /// A text picture for failure messages, one line per row from the top-left corner to the
+    /// visible bounds: ' ' transparent, '#' opaque dark, 'o' opaque light, '+' partly transparent.
+    public func asciiArt() -> String {
+        guard let b = visibleBounds else { return "(fully transparent)" }
+        var lines: [String] = []
+        for y in 0..<(b.y + b.height) {
+            var line = ""
+            for x in 0..<(b.x + b.width) {
+                let p = pixels[y * width + x]
+                let a = p >> 24
+                if a == 0 {
+                    line.append(" ")
+                } else if a != 0xff {
+                    line.append("+")
+                } else {
+                    let luma = (p >> 16 & 0xff) * 3 + (p >> 8 & 0xff) * 6 + (p & 0xff)
+                    line.append(luma < 128 * 10 ? "#" : "o")
+                }
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            lines.append("|" + line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public var description: String {
+        let opaque = pixels.filter { $0 >> 24 == 0xff }.count
+        let partial = pixels.filter { $0 >> 24 != 0xff && $0 >> 24 != 0 }.count
+        let how = source == .alphaCursor ? "alpha cursor" : "rich cursor"
+        return "\(width)x\(height) cursor, hot spot (\(hotX),\(hotY)), via \(how): \(opaque) opaque, \(partial) partly transparent pixels"
     }
 }

@@ -512,6 +512,7 @@ final class EDIDTests: XCTestCase {
         XCTAssertTrue(timing.interlaced)
         XCTAssertTrue(timing.horizontalSyncPositive)
         XCTAssertTrue(timing.verticalSyncPositive)
+        XCTAssertEqual(timing.mode(source: .detailedTiming).height, 32)  // two 16-line fields
         bytes[17] = 0x10 | 0x04 | 0x02  // digital composite: bit 2 is serration, not vsync polarity
         timing = bytes.withUnsafeBytes { EDID.detailedTiming($0, at: 0) }
         XCTAssertFalse(timing.interlaced)

@@ -165,9 +165,11 @@ public struct EDIDDetailedTiming: Equatable {
     /// `refreshMillihertz` rounded to whole Hz.
     public var refreshHz: Int { (refreshMillihertz + 500) / 1000 }
 
-    /// The mode this timing shows.
+    /// The mode this timing shows. An interlaced timing's vertical fields count
+    /// one field, so its frame is twice as high (the rate stays the field rate).
     public func mode(source: EDIDModeSource) -> EDIDMode {
-        EDIDMode(width: horizontalActive, height: verticalActive, refreshHz: refreshHz, source: source)
+        EDIDMode(width: horizontalActive, height: interlaced ? verticalActive * 2 : verticalActive,
+                 refreshHz: refreshHz, source: source)
     }
 
     /// Why this timing cannot be a real signal, or nil if it can. Zero sync widths

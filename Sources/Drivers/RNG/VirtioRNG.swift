@@ -141,6 +141,7 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
 
     /// Non-blocking: copies whatever entropy is ready (up to `buffer.count`) and returns how much.
     public func readAvailable(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard !stopped else { return 0 }
         collect()
         let taken = take(into: buffer)
         refill()
