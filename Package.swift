@@ -17,6 +17,11 @@ var targets: [Target] = [
     .target(name: "Drivers", dependencies: ["Platform", "VirtIO"]),
     .target(name: "Entropy"),
     .target(name: "Graphics"),
+    .target(name: "Terminal"),
+    .target(name: "Keyboard"),
+    // CFreeType is declared below: from pkg-config on the host, from the sysroot in the kernel.
+    .target(name: "Text", dependencies: ["CFreeType", "Graphics"]),
+    .target(name: "Console", dependencies: ["Terminal", "Text", "Graphics"]),
 ]
 
 var products: [Product] = []
@@ -27,7 +32,8 @@ if kernelBuild {
         .target(name: "KernelSupport"),
         .target(
             name: "Kernel",
-            dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "Graphics", "KernelSupport", "CFreeType"]),
+            dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "Graphics", "Terminal", "Text",
+                           "Console", "Keyboard", "KernelSupport", "CFreeType"]),
     ]
 } else {
     targets += [
@@ -36,12 +42,16 @@ if kernelBuild {
         // Host-only: drives QEMU for the integration tests (Foundation allowed here).
         .target(name: "TestSupport"),
         .testTarget(name: "DeviceTreeTests", dependencies: ["DeviceTree", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "DeviceTree", "Drivers"]),
+        .testTarget(name: "IntegrationTests",
+                    dependencies: ["TestSupport", "DeviceTree", "Drivers", "Console", "Terminal", "Text", "Graphics"]),
         .testTarget(name: "VirtIOTests", dependencies: ["VirtIO", "Drivers", "Platform"]),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "EntropyTests", dependencies: ["Entropy"]),
         .testTarget(name: "GraphicsTests", dependencies: ["Graphics"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "TextTests", dependencies: ["Text", "Graphics"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Platform", "VirtIO"]),
+        .testTarget(name: "InputTests", dependencies: ["Drivers", "Keyboard", "VirtIO", "Platform"]),
     ]
 }
 

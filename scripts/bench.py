@@ -191,6 +191,71 @@ def bench_first_frame(kernel, runs):
     return summary(times)
 
 
+def bench_cat(kernel, runs, size=1 << 20):
+    """`cat-bench`: 1 MiB of text lines through console 1, guest-timed until the
+    last frame is on the display (virtio-gpu, 1024x768)."""
+    rates = []
+    for _ in range(runs):
+        guest = Guest(kernel, extra=GPU)
+        try:
+            guest.wait_for(PROMPT)
+            out = guest.command(f"cat-bench {size}", timeout=300)
+            match = re.search(r"\((\d+) bytes/s\)", out)
+            if not match:
+                raise RuntimeError(f"unexpected output: {out!r}")
+            rates.append(float(match.group(1)) / 1e6)
+        finally:
+            guest.stop()
+    return summary(rates)
+
+
+def bench_key_to_pixel(kernel, runs, keys=50):
+    """QMP key press (down+up) to the first screendump whose console area differs.
+    The cursor is kept steady (lumen.console.blink=off) and the status bar (with
+    its clock) is left out of the comparison."""
+    latencies = []
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for _ in range(runs):
+        guest = Guest(kernel, extra=GPU + ["-device", "virtio-keyboard-device", "-append", "lumen.console.blink=off"],
+                      qmp=True)
+        path = f"/tmp/lumen-bench-key-{os.getpid()}.ppm"
+        try:
+            guest.wait_for(PROMPT)
+            time.sleep(0.3)
+
+            def console_area():
+                guest.qmp("screendump", {"filename": path})
+                with open(path, "rb") as f:
+                    data = f.read()
+                header = data.split(b"\n", 3)
+                width, height = map(int, header[1].split())
+                return header[3][:width * 3 * (height - 40)]
+
+            base = console_area()
+            for index in range(keys):
+                events = [{"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": letters[index % 26]}}}
+                          for down in (True, False)]
+                start = time.monotonic()
+                guest.qmp("input-send-event", {"events": events})
+                while True:
+                    now = console_area()
+                    if now != base:
+                        latencies.append((time.monotonic() - start) * 1000)
+                        break
+                    if time.monotonic() - start > 5:
+                        raise TimeoutError(f"key {index}: the screen did not change")
+                time.sleep(0.05)
+                base = console_area()
+        finally:
+            guest.stop()
+            if os.path.exists(path):
+                os.unlink(path)
+    result = summary(latencies)
+    ordered = sorted(latencies)
+    result["p95"] = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return result
+
+
 def bench_display(kernel, runs, device):
     """`display bench`: full-frame fps and one-line flush time, guest-timed."""
     fps, line = [], []
@@ -295,6 +360,8 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--smoke", action="store_true", help="smallest sizes: 1 run, 1 s idle")
+    parser.add_argument("--against", choices=["linux"],
+                        help="also run the workloads on Debian's arm64 Linux (scripts/bench_linux.py)")
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.idle_seconds = 1, 1.0
@@ -315,6 +382,9 @@ def main():
     results["boot_to_first_frame_ms"] = bench_first_frame(args.kernel, args.runs)
     results["gpu_fps_1024x768"], results["gpu_line_flush_us"] = bench_display(args.kernel, args.runs, GPU)
     results["ramfb_fps_1024x768"], _ = bench_display(args.kernel, args.runs, RAMFB)
+    print(f"console: cat 1 MiB, key-to-pixel …", file=sys.stderr, flush=True)
+    results["cat_1mib_mbps"] = bench_cat(args.kernel, args.runs, size=(64 << 10) if args.smoke else (1 << 20))
+    results["key_to_pixel_ms"] = bench_key_to_pixel(args.kernel, 1, keys=5 if args.smoke else 50)
     print(f"rng: {args.runs} runs per mode …", file=sys.stderr, flush=True)
     results["rng_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=False)
     results["rng_modern_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=True)
@@ -326,9 +396,14 @@ def main():
     results["image_bytes"] = file_size
     results["image_loaded_bytes"] = loaded
 
+    linux = run_against_linux(args) if args.against == "linux" else None
+
     print()
-    print(f"{'workload':44} {'Lumen':>10}  {'spread (min – max)':<22} unit")
-    for name, label, unit in WORKLOADS:
+    if linux is not None:
+        bench_linux().print_comparison(WORKLOADS, results, linux, number)
+    else:
+        print(f"{'workload':44} {'Lumen':>10}  {'spread (min – max)':<22} unit")
+    for name, label, unit in WORKLOADS if linux is None else ():
         value = results[name]
         if isinstance(value, dict):
             spread = f"{number(value['min'])} – {number(value['max'])}"
@@ -344,10 +419,31 @@ def main():
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "kernel": args.kernel,
               "workloads": {name: {"label": label, "unit": unit, "lumen": results[name]}
                             for name, label, unit in WORKLOADS}}
+    chart = None
+    if linux is not None:
+        chart = bench_linux().add_to_report(report, WORKLOADS, results, linux, args.out)
     path = os.path.join(args.out, "bench.json")
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
-    print(f"\nwrote {path}")
+    print(f"\nwrote {path}" + (f" and {chart}" if chart else ""))
+
+
+# --- `--against linux`: the Linux side lives in scripts/bench_linux.py ----------------
+
+def bench_linux():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.dont_write_bytecode = True   # no scripts/__pycache__ in the work tree
+    import bench_linux as module
+    return module
+
+
+def run_against_linux(args):
+    """The same workloads on Debian's arm64 Linux + busybox initramfs, same QEMU."""
+    module = bench_linux()
+    print(f"Linux: {args.runs} runs (fetches Debian's kernel into .bench-linux/ once) …",
+          file=sys.stderr, flush=True)
+    sizes = module.SMOKE_SIZES if args.smoke else {}
+    return module.run_linux_or_reason(WORKLOADS, args.runs, args.idle_seconds, **sizes)
 
 
 if __name__ == "__main__":

@@ -245,6 +245,24 @@ final class EDIDTests: XCTestCase {
         expectEDIDError(publishedQEMUEDIDDump, .truncatedExtensions(extensions: 2, needed: 384, available: 236))
     }
 
+    /// Parsed leniently, the blocks present count and a warning says what is missing.
+    func testPublishedDumpAllowingMissingExtensions() throws {
+        var blob = publishedQEMUEDIDDump + [UInt8](repeating: 0, count: 20)  // the rest of the CTA block is zeros
+        fixEDIDChecksum(&blob, block: 1)
+        let edid = try EDID(blob, allowingMissingExtensions: true)
+        XCTAssertEqual(edid.extensionCount, 2)
+        XCTAssertEqual(edid.extensionTags, [0x02])
+        XCTAssertEqual(edid.ctaVideoCodes, [125, 101, 96, 89, 31, 97])
+        XCTAssertEqual(edid.warnings, ["EDID: 2 extension block(s) announced but only 1 present; the rest ignored"])
+        XCTAssertEqual(edid.preferredMode, EDIDMode(width: 2048, height: 1152, refreshHz: 60, source: .standardTiming))
+        // Only whole blocks count: the 236 bytes as posted hold the base block only.
+        XCTAssertEqual(try EDID(publishedQEMUEDIDDump, allowingMissingExtensions: true).extensionTags, [])
+        // The base block itself is still required.
+        XCTAssertThrowsError(try EDID(Array(blob.prefix(100)), allowingMissingExtensions: true)) {
+            XCTAssertEqual($0 as? EDIDError, .tooShort(count: 100))
+        }
+    }
+
     /// Its base block alone (extension count cleared): no detailed timing anywhere.
     func testPublishedDumpBaseBlock() throws {
         var base = Array(publishedQEMUEDIDDump.prefix(128))

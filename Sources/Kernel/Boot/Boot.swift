@@ -1,8 +1,8 @@
-import CFreeType
 import DeviceTree
 import Drivers
 import KernelSupport
 import Platform
+import Text
 
 /// Kernel-wide facts.
 enum Kernel {
@@ -29,7 +29,7 @@ enum Boot {
     static var entryLevel: UInt64 = 1
 
     static func start(registerX0: UInt64) -> Never {
-        lumen_console_putc = { UART.put($0) }
+        lumen_console_putc = { ConsoleOutput.put($0) }
 
         // 1. The device tree: RAM size first, without a heap.
         guard let tree = locateDeviceTree(candidates: [registerX0, ramStart]) else {
@@ -66,7 +66,8 @@ enum Boot {
         GenericTimer.initialize(interrupt: machine.virtualTimerInterrupt)
         _ = EventLoop.register(machine.virtualTimerInterrupt) { GenericTimer.expire() }
         if let irq = machine.uart?.interrupt {
-            _ = EventLoop.register(irq) { UART.drainReceived { Monitor.receive($0) } }
+            // The serial port is console 1's input whichever console is on the screen.
+            _ = EventLoop.register(irq) { UART.drainReceived { KernelConsole.input([$0], console: 0) } }
             UART.enableReceiveInterrupts()
         }
         // A 1 Hz housekeeping tick (the clock of the coming status bar).
@@ -98,10 +99,11 @@ enum Boot {
         if Screen.backend != .none {
             if Kernel.options.value(of: "lumen.test") == "pattern" {
                 Screen.redraw = { TestPattern.draw() }
+                Screen.redraw?()
             } else {
-                Screen.redraw = { BootScreen.draw() }
+                Clock.start()
+                KernelConsole.start()
             }
-            Screen.redraw?()
             Screen.present()
             print("display: first frame at \(GenericTimer.now().nanoseconds / 1_000_000) ms")
         }
@@ -130,14 +132,13 @@ enum Boot {
     }
 
     static func startFreeType() {
-        do {
-            try FreeTypeLibrary.start()
-            let face = try FreeTypeLibrary.openFace(style: 0)
-            bootLog("FreeType \(FreeTypeLibrary.version): " + FreeTypeLibrary.familyName(of: face)
-                  + ", \(face.pointee.num_glyphs) glyphs, 4 faces embedded")
-            BootScreen.painter = TextPainter(face: face, pixelSize: 16)
+        do throws(FontError) {
+            try KernelFonts.start()
+            guard let library = KernelFonts.library, let regular = KernelFonts.fonts?.regular else { return }
+            bootLog("FreeType \(library.versionString): " + regular.familyName + " " + regular.styleName
+                    + ", \(regular.glyphCount) glyphs, 4 faces embedded")
         } catch {
-            bootLog("FreeType: failed to start: " + FreeTypeLibrary.message(error))
+            bootLog("FreeType: failed to start: " + error.description)
         }
     }
 

@@ -42,6 +42,7 @@ enum VirtioDevices {
             bootLog("virtio: slot at " + hex(rejected.base) + " ignored: " + rejected.error.message)
         }
         startEntropyDevices(registry)
+        InputDevices.start(registry)
     }
 
     static func startEntropyDevices(_ registry: DeviceRegistry<KernelPlatform>) {
@@ -67,6 +68,7 @@ enum VirtioDevices {
     /// power-off or reboot).
     static func shutdownAll() {
         for rng in rngs { rng.shutdown() }
+        InputDevices.shutdownAll()
     }
 
     static func printTable(log: (String) -> Void = { print($0) }) {

@@ -25,6 +25,8 @@ enum Screen {
     static var framesPresented: UInt64 = 0
     /// Redraws everything (after a resize); set by whoever owns the screen's content.
     static var redraw: (() -> Void)? = nil
+    /// Runs at the start of every frame, to draw what changed (the console's renderer).
+    static var beforePresent: (() -> Void)? = nil
     static let frameMilliseconds: UInt64 = 16
 
     static var backendName: String {
@@ -62,8 +64,9 @@ enum Screen {
         }
     }
 
-    /// Sends the damaged rectangles to the device now.
+    /// Draws what changed and sends the damaged rectangles to the device now.
     static func present() {
+        beforePresent?()
         let rects = damage.take()
         guard !rects.isEmpty else { return }
         framesPresented += 1
@@ -174,6 +177,7 @@ enum Screen {
             do {
                 try createResource(gpu: gpu, size: Size(width: first.width, height: first.height))
                 print("display: resized to \(first.width)x\(first.height)")
+                KernelConsole.displayResized()
                 redraw?()
                 markAllDamaged()
             } catch {

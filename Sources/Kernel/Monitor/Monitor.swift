@@ -1,3 +1,4 @@
+import Text
 import Drivers
 import VirtIO
 import KernelSupport
@@ -25,6 +26,45 @@ enum Monitor {
         Command(name: "devices", help: "the virtio device table", run: { _ in VirtioDevices.printTable() }),
         Command(name: "display", help: "the screen: display [damage X Y W H | cursor X Y | bench]", run: { DisplayCommands.display($0) }),
         Command(name: "edid", help: "the monitor's EDID from virtio-gpu, in hex and parsed", run: { _ in DisplayCommands.edid() }),
+        Command(name: "vt", help: "vt N: show virtual console N (1-4)", run: { arguments in
+            guard let text = arguments.first, let number = Int(text), number >= 1, number <= KernelConsole.consoleCount else {
+                print("usage: vt N (1-\(KernelConsole.consoleCount))")
+                return
+            }
+            KernelConsole.switchTo(number - 1)
+        }),
+        Command(name: "font", help: "font [N]: the console font size in pixels (6-96)", run: { arguments in
+            guard let text = arguments.first else {
+                print("font: \(KernelConsole.renderer?.cache.pixelSize ?? 0) px")
+                return
+            }
+            guard let size = Int(text), size >= 6, size <= 96, KernelConsole.setFontSize(size) else {
+                print("font: N must be a size from 6 to 96 pixels")
+                return
+            }
+            print("font: \(size) px")
+        }),
+        Command(name: "input", help: "keyboards, mice and tablets, and the lock LEDs sent", run: { _ in
+            for line in InputDevices.report() { print(line) }
+        }),
+        Command(name: "keymap", help: "keymap [NAME]: the keyboard layout (us, gb, de, fr)", run: { arguments in
+            guard let name = arguments.first else {
+                print("keymap: " + InputDevices.keymapName + " (available: " + InputDevices.keymapNames.joined(separator: ", ") + ")")
+                return
+            }
+            if InputDevices.loadKeymap(String(name)) { print("keymap: " + String(name)) }
+            else { print("keymap: no keymap called \(name) (available: " + InputDevices.keymapNames.joined(separator: ", ") + ")") }
+        }),
+        Command(name: "cat-bench", help: "cat-bench [BYTES]: text throughput of console 1 (default 1 MiB)", run: { arguments in
+            let count = arguments.first.flatMap { Int($0) } ?? (1 << 20)
+            guard count > 0, count <= 16 << 20, KernelConsole.started else {
+                print("cat-bench: needs a display and BYTES from 1 to 16777216")
+                return
+            }
+            let nanoseconds = KernelConsole.benchmarkText(bytes: count)
+            let rate = nanoseconds > 0 ? UInt64(count) * 1_000_000_000 / nanoseconds : 0
+            print("cat-bench: \(count) bytes in \(nanoseconds / 1_000_000) ms (\(rate) bytes/s)")
+        }),
         Command(name: "random", help: "random [N]: N random bytes in hex (default 16)", run: { random($0) }),
         Command(name: "poweroff", help: "turn the machine off (PSCI SYSTEM_OFF)", run: { _ in
             print("Powering off.")
@@ -39,37 +79,37 @@ enum Monitor {
     ]
 
     static func start() {
-        KernelLog.write(prompt)
+        ConsoleOutput.write(prompt)
     }
 
     /// One byte from the serial port.
     static func receive(_ byte: UInt8) {
         switch byte {
         case 13, 10:  // Enter
-            KernelLog.write("\n")
+            ConsoleOutput.write("\n")
             let text = String(decoding: line, as: UTF8.self)
             line.removeAll()
             execute(text)
-            KernelLog.write(prompt)
+            ConsoleOutput.write(prompt)
         case 8, 127:  // Backspace / Delete
             if !line.isEmpty {
                 // Remove a whole UTF-8 character: continuation bytes first.
                 while let last = line.last, last & 0xc0 == 0x80 { line.removeLast() }
                 if !line.isEmpty { line.removeLast() }
-                KernelLog.write("\u{8} \u{8}")
+                ConsoleOutput.write("\u{8} \u{8}")
             }
         case 3:  // Ctrl-C
             line.removeAll()
-            KernelLog.write("^C\n")
-            KernelLog.write(prompt)
+            ConsoleOutput.write("^C\n")
+            ConsoleOutput.write(prompt)
         case 21:  // Ctrl-U
-            while !line.isEmpty { line.removeLast(); KernelLog.write("\u{8} \u{8}") }
+            while !line.isEmpty { line.removeLast(); ConsoleOutput.write("\u{8} \u{8}") }
         case 0..<32:
             break  // other control bytes: ignored
         default:
-            guard line.count < maximumLine else { UART.put(7); return }
+            guard line.count < maximumLine else { ConsoleOutput.put(7); return }
             line.append(byte)
-            UART.put(byte)
+            ConsoleOutput.put(byte)
         }
     }
 
@@ -157,7 +197,7 @@ enum Monitor {
 
     static func version() {
         print("Lumen \(Kernel.version)")
-        print("FreeType \(FreeTypeLibrary.version)")
+        print("FreeType " + (KernelFonts.library?.versionString ?? "not started"))
         let midr = lumen_read_midr_el1()
         print("CPU: MIDR " + hex(midr) + ", counter at \(GenericTimer.frequency / 1_000_000) MHz")
     }

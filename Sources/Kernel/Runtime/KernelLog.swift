@@ -67,8 +67,7 @@ func haltForever() -> Never {
     while true { lumen_wait_for_interrupt() }
 }
 
-/// A boot-log line: printed on the serial console and kept for the boot screen.
+/// A boot-log line: printed on the serial console (and so on console 1).
 func bootLog(_ line: String) {
     print(line)
-    BootScreen.lines.append(line)
 }

@@ -45,6 +45,15 @@ static inline const uint8_t *lumen_font_data(int style, size_t *size) {
     return (const uint8_t *)b;
 }
 
+// Embedded keymaps (keymaps.S): a table ended by a NULL name.
+typedef struct lumen_keymap_entry {
+    const char *name;
+    const uint8_t *start;
+    const uint8_t *end;
+} lumen_keymap_entry;
+extern const lumen_keymap_entry lumen_keymap_table[];
+static inline const lumen_keymap_entry *lumen_keymaps(void) { return lumen_keymap_table; }
+
 // ---- CPU --------------------------------------------------------------------
 #define LUMEN_SYSREG(name) \
     static inline uint64_t lumen_read_##name(void) { uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); return v; } \

@@ -1,0 +1,158 @@
+import Drivers
+import Graphics
+import Keyboard
+import KernelSupport
+import Platform
+import VirtIO
+
+typealias KernelInput = VirtioInput<KernelPlatform, KernelTransport>
+
+/// Every virtio-input device: keyboards feed one keyboard state (keymap, locks,
+/// autorepeat, xterm encoding), lock changes light the LEDs of every keyboard,
+/// mice and tablets move one pointer.
+enum InputDevices {
+    static var devices: [KernelInput] = []
+    static var keyboard = KeyboardInput(keymap: Keymap.builtinUS)
+    static var keymapName = "us"
+    static var repeatScheduled: UInt64? = nil
+
+    static func start(_ registry: DeviceRegistry<KernelPlatform>) {
+        loadKeymap(Kernel.settings.keymap ?? "us", quiet: false)
+        while let (index, transport) = registry.claim(type: DeviceType.input, driver: "input") {
+            let interrupt = registry.devices[index].interrupt
+            do {
+                let input = try KernelInput(platform: Kernel.platform, transport: transport, interrupt: interrupt)
+                registry.recordNegotiated(index, input.features)
+                input.frameHandler = { frame in handle(frame, from: input) }
+                if let interrupt { _ = Kernel.platform.registerInterrupt(interrupt) { input.handleInterrupt() } }
+                devices.append(input)
+                let classes = input.info.classes
+                var kinds: [String] = []
+                if classes.contains(.keyboard) { kinds.append("keyboard") }
+                if classes.contains(.mouse) { kinds.append("mouse") }
+                if classes.contains(.tablet) { kinds.append("tablet") }
+                registry.recordProblem(index, "\"" + input.info.name + "\" " + (kinds.isEmpty ? "(unused)" : kinds.joined(separator: "+")))
+                if classes.contains(.keyboard) { input.setLEDs(currentLEDs) }
+            } catch {
+                registry.recordProblem(index, error.message)
+                registry.release(index)
+            }
+        }
+    }
+
+    /// Picks a keymap by name from the embedded table (us when unknown or broken).
+    @discardableResult
+    static func loadKeymap(_ name: String, quiet: Bool = true) -> Bool {
+        guard var entry = lumen_keymaps() else { return false }
+        while let namePointer = entry.pointee.name {
+            if String(cString: namePointer) == name, let start = entry.pointee.start, let end = entry.pointee.end {
+                let bytes = UnsafeRawBufferPointer(start: start, count: start.distance(to: end))
+                let parsed: Result<Keymap, KeymapError> = {
+                    do throws(KeymapError) { return .success(try Keymap.parse(bytes)) } catch { return .failure(error) }
+                }()
+                switch parsed {
+                case .success(let keymap):
+                    keyboard = KeyboardInput(keymap: keymap, locks: keyboard.leds)
+                    keymapName = name
+                    if !quiet { bootLog("keyboard: keymap \(name)") }
+                    return true
+                case .failure(let error):
+                    bootLog("keyboard: keymap \(name) is broken: " + error.message + "; keeping " + keymapName)
+                    return false
+                }
+            }
+            entry += 1
+        }
+        if !quiet { bootLog("keyboard: no keymap called \(name); using us") }
+        return false
+    }
+
+    /// Names of the embedded keymaps.
+    static var keymapNames: [String] {
+        var names: [String] = []
+        guard var entry = lumen_keymaps() else { return names }
+        while let namePointer = entry.pointee.name {
+            names.append(String(cString: namePointer))
+            entry += 1
+        }
+        return names
+    }
+
+    static var currentLEDs: InputLEDs { InputLEDs(rawValue: UInt16(keyboard.leds.rawValue)) }
+
+    // MARK: - Events
+
+    static func handle(_ frame: InputFrame, from device: KernelInput) {
+        let classes = device.info.classes
+        if classes.contains(.keyboard) || classes.isEmpty {
+            for event in frame.keyEvents where event.code < 0x100 {
+                deliver(keyboard.handleKey(code: event.code, value: event.value, at: GenericTimer.now().nanoseconds))
+            }
+        }
+        if classes.contains(.mouse) || classes.contains(.tablet) {
+            Pointer.handle(frame, from: device)
+        }
+        scheduleRepeat()
+    }
+
+    /// Sends key bytes to the active console's program and carries out console actions.
+    static func deliver(_ output: KeyOutput) {
+        if output.ledsChanged {
+            for device in devices where device.info.classes.contains(.keyboard) { device.setLEDs(currentLEDs) }
+            KernelConsole.setOutputPaused(keyboard.leds.contains(.scrollLock))
+        }
+        for action in output.actions {
+            switch action {
+            case .scrollPageUp: KernelConsole.scrollView(lines: max(1, KernelConsole.activeRows / 2))
+            case .scrollPageDown: KernelConsole.scrollView(lines: -max(1, KernelConsole.activeRows / 2))
+            case .switchConsole(let index): KernelConsole.switchTo(index)
+            case .fontLarger: _ = KernelConsole.setFontSize(KernelConsole.fontSize + 2)
+            case .fontSmaller: _ = KernelConsole.setFontSize(KernelConsole.fontSize - 2)
+            case .fontReset: _ = KernelConsole.setFontSize(Kernel.settings.fontSize ?? KernelConsole.defaultPixelSize)
+            }
+        }
+        if !output.bytes.isEmpty { KernelConsole.input(output.bytes) }
+    }
+
+    /// Software autorepeat: one timer at the next repeat deadline.
+    static func scheduleRepeat() {
+        guard let deadline = keyboard.nextDeadline else { return }
+        if let scheduled = repeatScheduled, scheduled <= deadline { return }
+        repeatScheduled = deadline
+        let now = GenericTimer.now().nanoseconds
+        let milliseconds = deadline > now ? (deadline - now + 999_999) / 1_000_000 : 0
+        GenericTimer.schedule(afterMilliseconds: milliseconds) {
+            repeatScheduled = nil
+            deliver(keyboard.tick(at: GenericTimer.now().nanoseconds))
+            scheduleRepeat()
+        }
+    }
+
+    /// One line per device for the `input` command.
+    static func report() -> [String] {
+        var lines = ["keymap " + keymapName + ", locks:" + lockNames(InputLEDs(rawValue: UInt16(keyboard.leds.rawValue)))]
+        for (index, device) in devices.enumerated() {
+            let classes = device.info.classes
+            var kinds: [String] = []
+            if classes.contains(.keyboard) { kinds.append("keyboard") }
+            if classes.contains(.mouse) { kinds.append("mouse") }
+            if classes.contains(.tablet) { kinds.append("tablet") }
+            var line = "\(index + 1): \"" + device.info.name + "\" " + (kinds.isEmpty ? "unused" : kinds.joined(separator: "+"))
+            if classes.contains(.keyboard) { line += ", LEDs" + lockNames(device.sentLEDs ?? []) }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    static func lockNames(_ leds: InputLEDs) -> String {
+        var names = ""
+        if leds.contains(.capsLock) { names += " caps" }
+        if leds.contains(.numLock) { names += " num" }
+        if leds.contains(.scrollLock) { names += " scroll" }
+        return names.isEmpty ? " none" : names
+    }
+
+    static func shutdownAll() {
+        for device in devices { device.shutdown() }
+    }
+}

@@ -1,0 +1,140 @@
+/// The numeric parameters of a CSI or DCS sequence, without allocation.
+///
+/// Parameters are separated by `;`. A parameter may carry colon-separated
+/// sub-parameters (ITU T.416 style, e.g. `38:2::255:128:0` for a direct colour),
+/// so each parameter is a *group* of one or more components; component 0 is the
+/// parameter's own value. An empty field reads as 0 (`CSI ;5H` is `[0], [5]`), and
+/// a sequence with no parameter bytes at all has `count == 0`.
+///
+/// Limits (as in vte): 16 parameters and 32 components in total. Values
+/// saturate at 65535. A sequence that exceeds a limit is flagged `ignoring` by the
+/// parser; what fitted is still readable.
+public struct VTParameters {
+    public static let maximumCount = 16
+    public static let maximumComponentCount = 32
+
+    /// All components of all groups, in order.
+    private var components = InlineArray<32, UInt16>(repeating: 0)
+    /// Exclusive end, in `components`, of each closed group.
+    private var groupEnds = InlineArray<16, UInt8>(repeating: 0)
+    /// Number of closed groups.
+    public private(set) var count: Int = 0
+    private var componentCount: Int = 0
+    /// The value being accumulated from digits.
+    private var current: UInt16 = 0
+    /// Any parameter byte seen since `removeAll` (so a final byte closes a group).
+    private var hasBytes = false
+    /// A limit was hit; the parser turns this into `ignoring`.
+    private(set) var overflowed = false
+
+    public init() {}
+
+    /// Builds parameters from groups, for tests and for callers that synthesise
+    /// sequences: `VTParameters([[1], [38, 2, 0, 255, 0, 0]])`.
+    public init(_ groups: [[UInt16]]) {
+        for group in groups {
+            for (index, value) in group.enumerated() {
+                if index > 0 { pushComponent() }
+                current = value
+                hasBytes = true
+            }
+            pushComponent()
+            closeGroup()
+            current = 0
+        }
+        hasBytes = false
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Parameter `index`'s value (component 0); 0 when absent.
+    public subscript(index: Int) -> UInt16 {
+        component(0, at: index)
+    }
+
+    /// Parameter `index` as an Int, with `defaultValue` when it is absent or 0
+    /// (the ECMA-48 convention: `CSI 0 A` and `CSI A` both move one line).
+    public func value(at index: Int, default defaultValue: Int) -> Int {
+        let raw = self[index]
+        return raw == 0 ? defaultValue : Int(raw)
+    }
+
+    /// Number of components of parameter `index` (1 + its sub-parameters); 0 when absent.
+    public func componentCount(at index: Int) -> Int {
+        guard index >= 0 && index < count else { return 0 }
+        return Int(groupEnds[index]) - groupStart(index)
+    }
+
+    /// Component `component` of parameter `index`; 0 when absent.
+    public func component(_ component: Int, at index: Int) -> UInt16 {
+        guard component >= 0 && component < componentCount(at: index) else { return 0 }
+        return components[groupStart(index) + component]
+    }
+
+    private func groupStart(_ index: Int) -> Int {
+        index == 0 ? 0 : Int(groupEnds[index - 1])
+    }
+
+    // MARK: Accumulation, driven by the parser
+
+    mutating func removeAll() {
+        count = 0
+        componentCount = 0
+        current = 0
+        hasBytes = false
+        overflowed = false
+    }
+
+    /// Feeds a `param` byte: a digit, `;` or `:`.
+    @inline(__always)
+    mutating func accept(_ byte: UInt8) {
+        hasBytes = true
+        switch byte {
+        case UInt8(ascii: ";"):
+            pushComponent()
+            closeGroup()
+            current = 0
+        case UInt8(ascii: ":"):
+            pushComponent()
+            current = 0
+        default:
+            // Saturating: an absurd value stays absurd rather than wrapping to a sane one.
+            let (times10, overflow1) = current.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt16(byte &- 0x30))
+            current = (overflow1 || overflow2) ? UInt16.max : sum
+        }
+    }
+
+    /// Closes the last parameter when the final byte arrives.
+    mutating func finish() {
+        guard hasBytes else { return }
+        pushComponent()
+        closeGroup()
+        current = 0
+        hasBytes = false
+    }
+
+    private mutating func pushComponent() {
+        guard componentCount < VTParameters.maximumComponentCount else {
+            overflowed = true
+            return
+        }
+        components[componentCount] = current
+        componentCount += 1
+    }
+
+    private mutating func closeGroup() {
+        guard count < VTParameters.maximumCount else {
+            overflowed = true
+            return
+        }
+        // A group whose components all overflowed would be empty; keep it
+        // readable as a zero rather than borrowing the previous group's end.
+        if componentCount == groupStart(count) {
+            overflowed = true
+            return
+        }
+        groupEnds[count] = UInt8(componentCount)
+        count += 1
+    }
+}

@@ -1,0 +1,168 @@
+/// The DEC/ANSI escape-sequence parser: Paul Williams' state machine
+/// (https://vt100.net/emu/dec_ansi_parser), modelled on Alacritty's `vte` crate.
+///
+/// It turns a byte stream into calls on a `VTPerformer`: printable characters,
+/// C0 controls, and complete escape, CSI, OSC and DCS sequences. It gives them no
+/// meaning; `Terminal` does. Bytes may arrive split anywhere: all state, including
+/// a partial UTF-8 sequence, carries over between calls.
+///
+/// The transitions are static data (`VTTransitionTable`); per byte the parser does
+/// a table lookup and at most a few stores into fixed-size buffers, never an
+/// allocation. Printable ASCII in ground state, by far the most common input,
+/// takes a short path that skips the table.
+///
+/// UTF-8 (xterm's UTF-8 mode): bytes ≥ 0x80 in ground state are decoded, and the
+/// decoded scalar is printed; 8-bit C1 controls are therefore never recognised.
+/// A UTF-8 sequence interrupted by any other byte (an ESC, a control, ASCII)
+/// prints U+FFFD and then that byte is processed normally.
+public struct VTParser {
+    public private(set) var state: VTParserState = .ground
+
+    private var utf8 = UTF8Decoder()
+    private var parameters = VTParameters()
+    private var intermediates = VTIntermediates()
+    /// Too many intermediates or parameters: dispatch with `ignoring`.
+    private var ignoring = false
+    private var osc = VTOSCPayload()
+
+    public init() {}
+
+    /// Processes one byte.
+    @inline(__always)
+    public mutating func advance<P: VTPerformer>(_ performer: inout P, byte: UInt8) {
+        // Fast path: printable ASCII in ground state with no UTF-8 sequence open.
+        if state == .ground && byte &- 0x20 < 0x5F && !utf8.isPending {
+            performer.print(UInt32(byte))
+            return
+        }
+        advanceSlowly(&performer, byte: byte)
+    }
+
+    /// Processes a buffer of bytes. Runs of printable ASCII in ground state go to
+    /// the performer in one `printASCII` call.
+    public mutating func feed<P: VTPerformer>(_ performer: inout P, bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if state == .ground && byte &- 0x20 < 0x5F && !utf8.isPending {
+                var end = index + 1
+                while end < count && bytes[end] &- 0x20 < 0x5F { end += 1 }
+                performer.printASCII(UnsafeBufferPointer(rebasing: bytes[index ..< end]))
+                index = end
+            } else {
+                advanceSlowly(&performer, byte: byte)
+                index += 1
+            }
+        }
+    }
+
+    /// Processes an array of bytes.
+    public mutating func feed<P: VTPerformer>(_ performer: inout P, bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { feed(&performer, bytes: $0) }
+    }
+
+    /// Returns to ground state, forgetting any partial sequence (RIS does not
+    /// need this: it is itself dispatched from ground).
+    public mutating func reset() {
+        state = .ground
+        utf8.reset()
+        parameters.removeAll()
+        intermediates.removeAll()
+        ignoring = false
+        osc.removeAll()
+    }
+
+    private mutating func advanceSlowly<P: VTPerformer>(_ performer: inout P, byte: UInt8) {
+        if utf8.isPending {
+            // Only ever in ground state: every byte goes to the decoder until the
+            // sequence completes or is cut short.
+            switch utf8.decode(byte) {
+            case .pending:
+                return
+            case .scalar(let scalar):
+                performer.print(scalar)
+                return
+            case .invalid:
+                performer.print(UTF8Decoder.replacementCharacter)
+                return
+            case .invalidThenRetry:
+                performer.print(UTF8Decoder.replacementCharacter)
+                // Fall through: `byte` starts afresh below.
+            }
+        }
+
+        let entry = VTTransitionTable.entry(state, byte)
+        let action = VTParserAction(rawValue: entry >> 4) ?? .none
+        let next = entry & 0x0F
+        if next == VTTransitionTable.stay {
+            perform(action, byte: byte, &performer)
+            return
+        }
+        let nextState = VTParserState(rawValue: next) ?? .ground
+        // Williams' order: exit action of the old state, the transition's action,
+        // entry action of the new state.
+        switch state.exitAction {
+        case .oscEnd:
+            // CAN and SUB abort an OSC string rather than end it.
+            if byte != 0x18 && byte != 0x1A {
+                performer.oscDispatch(osc, bellTerminated: byte == 0x07)
+            }
+        case .unhook:
+            performer.unhook()
+        default:
+            break
+        }
+        perform(action, byte: byte, &performer)
+        state = nextState
+        perform(nextState.entryAction, byte: byte, &performer)
+    }
+
+    @inline(__always)
+    private mutating func perform<P: VTPerformer>(_ action: VTParserAction, byte: UInt8, _ performer: inout P) {
+        switch action {
+        case .none, .ignore:
+            break
+        case .print:
+            performer.print(UInt32(byte))
+        case .execute:
+            performer.execute(byte)
+        case .collect:
+            if !intermediates.append(byte) { ignoring = true }
+        case .param:
+            parameters.accept(byte)
+        case .escDispatch:
+            performer.escDispatch(intermediates: intermediates, ignoring: ignoring, final: byte)
+        case .csiDispatch:
+            parameters.finish()
+            performer.csiDispatch(parameters, intermediates: intermediates,
+                                  ignoring: ignoring || parameters.overflowed, final: byte)
+        case .put:
+            performer.put(byte)
+        case .oscPut:
+            osc.append(byte)
+        case .utf8:
+            switch utf8.decode(byte) {
+            case .pending:
+                break
+            case .scalar(let scalar):
+                performer.print(scalar)
+            case .invalid, .invalidThenRetry:
+                // From idle a byte cannot be "retried": only .invalid occurs here.
+                performer.print(UTF8Decoder.replacementCharacter)
+            }
+        case .clear:
+            parameters.removeAll()
+            intermediates.removeAll()
+            ignoring = false
+        case .hook:
+            parameters.finish()
+            performer.hook(parameters, intermediates: intermediates,
+                           ignoring: ignoring || parameters.overflowed, final: byte)
+        case .oscStart:
+            osc.removeAll()
+        case .unhook, .oscEnd:
+            break  // exit actions, run in advanceSlowly
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Console
+import Foundation
+import Graphics
+import Terminal
+import TestSupport
+import Text
+import XCTest
+
+/// The text console on the real display: what QEMU shows must be exactly what
+/// the same renderer draws on the host from the same bytes (the serial port
+/// mirrors console 1), with the host's FreeType and the same DejaVu files.
+final class ConsoleTests: XCTestCase {
+    static let fontDirectory = "/usr/share/fonts/truetype/dejavu/"
+    static let fontFiles = ["DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
+                            "DejaVuSansMono-BoldOblique.ttf"]
+
+    /// Host-side renderer with the kernel's fonts at `pixelSize`.
+    final class HostRenderer {
+        let fontData: [Data]
+        let library: FontLibrary
+        let cache: GlyphCache
+        let renderer: TerminalRenderer
+
+        init(pixelSize: Int) throws {
+            fontData = try ConsoleTests.fontFiles.map { try Data(contentsOf: URL(fileURLWithPath: ConsoleTests.fontDirectory + $0)) }
+            library = try FontLibrary()
+            let data = fontData
+            let fonts = try FontSet(library: library) { style in
+                data[Int(style.rawValue)].withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
+            }
+            cache = try GlyphCache(fonts: fonts, pixelSize: pixelSize)
+            renderer = TerminalRenderer(cache: cache)
+        }
+    }
+
+    /// The screen equals the host's rendering of the serial output (console 1
+    /// mirrors it), except the blinking cursor's cell.
+    static func assertScreenMatchesSerial(_ lumen: LumenConsole, file: StaticString = #filePath, line: UInt = #line) throws {
+        let screen = try lumen.qemu.screendump()
+        let host = try HostRenderer(pixelSize: 16)
+        let grid = host.renderer.gridSize(for: Size(width: screen.width, height: screen.height))
+        let terminal = Terminal(columns: grid.columns, rows: grid.rows - 1)
+        terminal.feed(Array(lumen.qemu.serialOutput.utf8))
+        var pixels = [UInt32](repeating: 0, count: screen.width * screen.height)
+        let cursor = terminal.cursorState
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            let surface = Surface(pixels: buffer.baseAddress!, width: screen.width, height: screen.height)
+            var damage = DamageTracker(width: screen.width, height: screen.height)
+            host.renderer.cursorBlinkOn = false
+            host.renderer.render(terminal, on: surface, damage: &damage, force: true)
+        }
+        let metrics = host.cache.metrics
+        let cursorBox = Rect(x: cursor.column * metrics.width, y: cursor.row * metrics.height,
+                             width: metrics.width, height: metrics.height)
+        var differences = 0
+        var first: String? = nil
+        for y in 0..<(terminal.rows * metrics.height) {
+            for x in 0..<(terminal.columns * metrics.width) where !cursorBox.contains(Point(x: x, y: y)) {
+                let expected = pixels[y * screen.width + x] & 0x00ff_ffff
+                if screen.pixel(x: x, y: y) != expected {
+                    differences += 1
+                    if first == nil { first = "(\(x),\(y)): screen \(String(screen.pixel(x: x, y: y), radix: 16)) host \(String(expected, radix: 16))" }
+                }
+            }
+        }
+        XCTAssertEqual(differences, 0, "first difference at \(first ?? "-")", file: file, line: line)
+    }
+
+    func testScreenShowsTheSerialConsolePixelForPixel() throws {
+        let lumen = try LumenConsole(devices: ["-device", "virtio-gpu-device", "-device", "virtio-rng-device"], testCase: self)
+        _ = try lumen.run("help")
+        _ = try lumen.run("random 8")
+        usleep(150_000)  // the next frame
+        let screen = try lumen.qemu.screendump()
+        XCTAssertEqual(screen.width, 1280)
+        XCTAssertEqual(screen.height, 800)
+        try ConsoleTests.assertScreenMatchesSerial(lumen)
+        // And the text a person reads is there: the banner and the prompt.
+        let host = try HostRenderer(pixelSize: 16)
+        let grid = host.renderer.gridSize(for: Size(width: screen.width, height: screen.height))
+        let terminal = Terminal(columns: grid.columns, rows: grid.rows - 1)
+        terminal.feed(Array(lumen.qemu.serialOutput.utf8))
+        let text = (0..<terminal.rows).map { row in
+            String(String.UnicodeScalarView((0..<terminal.columns).compactMap { Unicode.Scalar(terminal.cell(row: row, column: $0).scalar) }))
+        }
+        XCTAssertTrue(text.contains { $0.hasPrefix("Lumen 0.1.0 (Embedded Swift, aarch64) on QEMU virt") }, text.joined(separator: "\n"))
+        XCTAssertTrue(text.contains { $0.hasPrefix("lumen> random 8") })
+        // The status bar: console number on the status colour.
+        XCTAssertEqual(screen.pixel(x: 2, y: screen.height - 2), 0x305080)
+    }
+
+    func testVirtualConsolesSwitchAndKeepTheirContents() throws {
+        let lumen = try LumenConsole(devices: ["-device", "virtio-gpu-device"], testCase: self)
+        let first = try lumen.qemu.screendump()
+        _ = try lumen.run("vt 2")
+        usleep(150_000)
+        let second = try lumen.qemu.screendump()
+        XCTAssertNotEqual(first.pixels, second.pixels, "console 2 looks different")
+        _ = try lumen.run("vt 1")
+        usleep(150_000)
+        let back = try lumen.qemu.screendump()
+        // Console 1 again, now with the two commands typed since.
+        let top = back.cropped(x: 0, y: 0, width: back.width, height: 100)
+        XCTAssertEqual(top.pixels, first.cropped(x: 0, y: 0, width: first.width, height: 100).pixels)
+    }
+
+    func testFontSizeChangeReflowsTheConsole() throws {
+        let lumen = try LumenConsole(devices: ["-device", "virtio-gpu-device"], testCase: self)
+        XCTAssertTrue(try lumen.run("font 24").contains("font: 24 px"))
+        usleep(200_000)
+        let big = try lumen.qemu.screendump()
+        XCTAssertTrue(try lumen.run("font 12").contains("font: 12 px"))
+        usleep(200_000)
+        let small = try lumen.qemu.screendump()
+        // Bigger glyphs: the banner's ink reaches further right at 24 px than at 12 px.
+        func inkRight(_ image: PPMImage, rows: Range<Int>) -> Int {
+            var right = 0
+            for y in rows { for x in 0..<image.width where image.pixel(x: x, y: y) != 0 { right = max(right, x) } }
+            return right
+        }
+        XCTAssertGreaterThan(inkRight(big, rows: 0..<100), inkRight(small, rows: 0..<100) + 100)
+        XCTAssertTrue(try lumen.run("font 200").contains("font: N must be"))
+    }
+}

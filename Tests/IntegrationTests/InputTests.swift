@@ -1,0 +1,148 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Keyboard, locks and LEDs, keymaps, autorepeat, and the tablet, against QEMU's
+/// virtio-input devices, in both virtio-mmio modes.
+class InputChecks: XCTestCase {
+    var modern: Bool { false }
+    static let devices = ["-device", "virtio-gpu-device", "-device", "virtio-keyboard-device,id=kbd0",
+                          "-device", "virtio-tablet-device"]
+
+    func boot(extra: [String] = [], append: String? = nil, vnc: Bool = false) throws -> LumenConsole {
+        try LumenConsole(append: append, modern: modern, devices: Self.devices + extra, vnc: vnc, testCase: self)
+    }
+
+    /// Waits until the serial output after `mark` contains `text`.
+    func expect(_ lumen: LumenConsole, _ text: String, after mark: String.Index, timeout: TimeInterval = 10) throws {
+        _ = try lumen.qemu.waitForSerial(text, after: mark, timeout: timeout)
+    }
+
+    func checkTypedTextReachesThePrompt() throws {
+        let lumen = try boot()
+        let mark = lumen.qemu.serialOutput.endIndex
+        try lumen.qemu.typeKeys("version\n")
+        try expect(lumen, "version", after: mark)
+        try expect(lumen, "FreeType 2.12.1", after: mark)
+        // On the screen too: the same pixels the host renders from the serial bytes.
+        usleep(150_000)
+        try ConsoleTests.assertScreenMatchesSerial(lumen)
+    }
+
+    func checkLockKeysLightTheirLEDs() throws {
+        let lumen = try boot(extra: ["-device", "virtio-keyboard-device,id=kbd1"], vnc: true)
+        let vnc = try lumen.qemu.vnc()
+        defer { vnc.close() }
+        try vnc.waitForLEDState(timeout: 5) { scroll, num, caps in !scroll && !num && !caps }
+        try lumen.qemu.pressKey("caps_lock")
+        try vnc.waitForLEDState(timeout: 5) { _, _, caps in caps }
+        try lumen.qemu.pressKey("caps_lock")
+        try vnc.waitForLEDState(timeout: 5) { _, _, caps in !caps }
+        try lumen.qemu.pressKey("num_lock")
+        try vnc.waitForLEDState(timeout: 5) { _, num, _ in num }
+        try lumen.qemu.pressKey("num_lock")
+        try vnc.waitForLEDState(timeout: 5) { _, num, _ in !num }
+        try lumen.qemu.pressKey("scroll_lock")
+        try vnc.waitForLEDState(timeout: 5) { scroll, _, _ in scroll }
+        try lumen.qemu.pressKey("scroll_lock")
+        try vnc.waitForLEDState(timeout: 5) { scroll, _, _ in !scroll }
+        // Both keyboards were told (QEMU merges LED state, so ask Lumen what it sent each).
+        try lumen.qemu.pressKey("caps_lock")
+        try vnc.waitForLEDState(timeout: 5) { _, _, caps in caps }
+        let report = try lumen.run("input")
+        let keyboards = report.split(whereSeparator: \.isNewline).filter { $0.contains("keyboard") }
+        XCTAssertEqual(keyboards.count, 2, report)
+        for line in keyboards { XCTAssertTrue(line.contains("LEDs caps"), String(line)) }
+    }
+
+    func checkCapsLockAffectsLettersOnly() throws {
+        let lumen = try boot()
+        try lumen.qemu.pressKey("caps_lock")
+        let mark = lumen.qemu.serialOutput.endIndex
+        try lumen.qemu.typeKeys("abc123")
+        try expect(lumen, "ABC123", after: mark)
+        try lumen.qemu.pressKey("c", modifiers: ["ctrl"])
+        try expect(lumen, "^C", after: mark)
+    }
+
+    func checkGermanKeymap() throws {
+        let lumen = try boot()
+        XCTAssertTrue(try lumen.run("keymap de").contains("keymap: de"))
+        let mark = lumen.qemu.serialOutput.endIndex
+        try lumen.qemu.pressKey("y")                            // the key labelled Y on a US keyboard
+        try lumen.qemu.pressKey("q", modifiers: ["alt_r"])      // AltGr+Q
+        try lumen.qemu.pressKey("equal")                        // dead acute (right of ß)
+        try lumen.qemu.pressKey("e")
+        try expect(lumen, "z@é", after: mark)
+    }
+
+    func checkAutorepeat() throws {
+        let lumen = try boot()
+        let mark = lumen.qemu.serialOutput.endIndex
+        try lumen.qemu.sendKey("x", down: true)
+        usleep(1_000_000)
+        try lumen.qemu.sendKey("x", down: false)
+        usleep(100_000)
+        let typed = lumen.qemu.serialOutput[mark...].filter { $0 == "x" }.count
+        // One press, then after 500 ms about 30 a second: ~15 in one second.
+        XCTAssertGreaterThanOrEqual(typed, 8, String(lumen.qemu.serialOutput[mark...]))
+        XCTAssertLessThanOrEqual(typed, 25, String(lumen.qemu.serialOutput[mark...]))
+    }
+
+    /// Absolute tablet coordinates (0…32767) for the middle of a cell.
+    func tablet(column: Int, row: Int, width: Int = 1280, height: Int = 800, cell: (Int, Int) = (10, 19)) -> (Int, Int) {
+        let x = column * cell.0 + cell.0 / 2, y = row * cell.1 + cell.1 / 2
+        return ((x * 32767 + (width - 1) / 2) / (width - 1), (y * 32767 + (height - 1) / 2) / (height - 1))
+    }
+
+    func send(_ lumen: LumenConsole, _ events: [[String: Any]]) throws {
+        try lumen.qmp("input-send-event", arguments: ["events": events])
+    }
+
+    func checkTabletSelectsAndPastes() throws {
+        let lumen = try boot()
+        // Row 1 of the screen is the banner: "Lumen 0.1.0 (Embedded Swift, ...". Drag over "Lumen".
+        let start = tablet(column: 0, row: 1), end = tablet(column: 4, row: 1)
+        try send(lumen, [["type": "abs", "data": ["axis": "x", "value": start.0]],
+                         ["type": "abs", "data": ["axis": "y", "value": start.1]]])
+        try send(lumen, [["type": "btn", "data": ["down": true, "button": "left"]]])
+        try send(lumen, [["type": "abs", "data": ["axis": "x", "value": end.0]],
+                         ["type": "abs", "data": ["axis": "y", "value": end.1]]])
+        try send(lumen, [["type": "btn", "data": ["down": false, "button": "left"]]])
+        usleep(150_000)
+        // Shown inverted: the selected cells now have a light background.
+        let screen = try lumen.qemu.screendump()
+        XCTAssertEqual(screen.pixel(x: 1, y: 19 + 1), 0xe5e5e5, "selection not shown inverted")
+        let mark = lumen.qemu.serialOutput.endIndex
+        try send(lumen, [["type": "btn", "data": ["down": true, "button": "middle"]]])
+        try send(lumen, [["type": "btn", "data": ["down": false, "button": "middle"]]])
+        try expect(lumen, "Lumen", after: mark)
+        XCTAssertEqual(String(lumen.qemu.serialOutput[mark...]), "Lumen")
+    }
+}
+
+extension LumenConsole {
+    @discardableResult
+    func qmp(_ command: String, arguments: [String: Any]) throws -> [String: Any] {
+        try qemu.qmp(command, arguments: arguments)
+    }
+}
+
+final class InputLegacyTests: InputChecks {
+    func testTypedTextReachesThePrompt() throws { try checkTypedTextReachesThePrompt() }
+    func testLockKeysLightTheirLEDs() throws { try checkLockKeysLightTheirLEDs() }
+    func testCapsLockAffectsLettersOnly() throws { try checkCapsLockAffectsLettersOnly() }
+    func testGermanKeymap() throws { try checkGermanKeymap() }
+    func testAutorepeat() throws { try checkAutorepeat() }
+    func testTabletSelectsAndPastes() throws { try checkTabletSelectsAndPastes() }
+}
+
+final class InputModernTests: InputChecks {
+    override var modern: Bool { true }
+    func testTypedTextReachesThePrompt() throws { try checkTypedTextReachesThePrompt() }
+    func testLockKeysLightTheirLEDs() throws { try checkLockKeysLightTheirLEDs() }
+    func testCapsLockAffectsLettersOnly() throws { try checkCapsLockAffectsLettersOnly() }
+    func testGermanKeymap() throws { try checkGermanKeymap() }
+    func testAutorepeat() throws { try checkAutorepeat() }
+    func testTabletSelectsAndPastes() throws { try checkTabletSelectsAndPastes() }
+}
