@@ -146,3 +146,34 @@ final class InputModernTests: InputChecks {
     func testAutorepeat() throws { try checkAutorepeat() }
     func testTabletSelectsAndPastes() throws { try checkTabletSelectsAndPastes() }
 }
+
+/// On ramfb (no cursor plane) the pointer is a sprite drawn over the console and
+/// removed again without leaving a trace.
+final class SoftwarePointerTests: XCTestCase {
+    func testTabletMovesASpriteOnRamFB() throws {
+        let lumen = try LumenConsole(append: "lumen.console.blink=off",
+                                     devices: ["-device", "ramfb", "-device", "virtio-tablet-device"], testCase: self)
+        usleep(100_000)
+        let before = try lumen.qemu.screendump()
+        // To pixel (300, 500) of 1024x768 (tablet range 0…32767).
+        func move(_ x: Int, _ y: Int) throws {
+            let absX: Int = (x * 32767 + 511) / 1023
+            let absY: Int = (y * 32767 + 383) / 767
+            let events: [[String: Any]] = [["type": "abs", "data": ["axis": "x", "value": absX] as [String: Any]],
+                                           ["type": "abs", "data": ["axis": "y", "value": absY] as [String: Any]]]
+            try lumen.qmp("input-send-event", arguments: ["events": events])
+        }
+        try move(300, 500)
+        usleep(150_000)
+        let with = try lumen.qemu.screendump()
+        XCTAssertEqual(with.pixel(x: 300, y: 500), 0x000000, "the arrow's tip (black outline)")
+        XCTAssertEqual(with.pixel(x: 301, y: 503), 0xffffff, "the arrow's white fill")
+        try move(700, 100)
+        usleep(150_000)
+        let moved = try lumen.qemu.screendump()
+        // Where the sprite was, the console's pixels are back.
+        let area = (295..<315).flatMap { x in (495..<520).map { y in (x, y) } }
+        for (x, y) in area { XCTAssertEqual(moved.pixel(x: x, y: y), before.pixel(x: x, y: y), "(\(x),\(y))") }
+        XCTAssertEqual(moved.pixel(x: 701, y: 103), 0xffffff)
+    }
+}

@@ -53,9 +53,58 @@ enum PointerCursor {
     }
 
     static func move(to point: Point) {
-        guard let gpu = Screen.gpu, memory != nil else { return }
+        guard let gpu = Screen.gpu, memory != nil else {
+            if Screen.backend == .ramfb { SoftwareCursor.move(to: point) }
+            return
+        }
         guard visible else { return show(at: point) }
         position = point
         gpu.moveCursor(scanout: 0, x: point.x, y: point.y)
+    }
+}
+
+/// The pointer on ramfb, which has no cursor plane: the arrow is drawn into the
+/// framebuffer after the console each frame, and the pixels under it are put back
+/// before the next frame draws, so the console never sees it.
+enum SoftwareCursor {
+    static let width = 12, height = 19
+    static var position: Point? = nil
+    static var drawnAt: Point? = nil
+    static var saved = [UInt32](repeating: 0, count: 12 * 19)
+
+    static func move(to point: Point) {
+        position = point
+        Screen.scheduleFrame()
+    }
+
+    /// Before anything draws: the pixels under the sprite come back.
+    static func restore() {
+        guard let at = drawnAt, let surface = Screen.surface else { return }
+        for row in 0..<height where at.y + row < surface.height {
+            for column in 0..<width where at.x + column < surface.width {
+                surface.row(at.y + row)[at.x + column] = saved[row * width + column]
+            }
+        }
+        Screen.damage.add(Rect(x: at.x, y: at.y, width: width, height: height))
+        drawnAt = nil
+    }
+
+    /// After the frame is drawn: save what is under the sprite, draw the arrow.
+    static func draw() {
+        guard let at = position, let surface = Screen.surface else { return }
+        for (row, line) in PointerCursor.shape.enumerated() where at.y + row < surface.height {
+            let pixels = surface.row(at.y + row)
+            for column in 0..<width where at.x + column < surface.width {
+                saved[row * width + column] = pixels[at.x + column]
+            }
+            line.withUTF8Buffer { bytes in
+                for (column, byte) in bytes.enumerated() where at.x + column < surface.width {
+                    if byte == UInt8(ascii: "1") { pixels[at.x + column] = 0x0000_0000 }
+                    if byte == UInt8(ascii: "2") { pixels[at.x + column] = 0x00ff_ffff }
+                }
+            }
+        }
+        drawnAt = at
+        Screen.damage.add(Rect(x: at.x, y: at.y, width: width, height: height))
     }
 }

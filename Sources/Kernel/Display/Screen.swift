@@ -66,7 +66,9 @@ enum Screen {
 
     /// Draws what changed and sends the damaged rectangles to the device now.
     static func present() {
+        if backend == .ramfb { SoftwareCursor.restore() }
         beforePresent?()
+        if backend == .ramfb { SoftwareCursor.draw() }
         let rects = damage.take()
         guard !rects.isEmpty else { return }
         framesPresented += 1

@@ -1,0 +1,42 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `scripts/bench.py --smoke` against Lumen only: every workload of the report is
+/// present, with a number or "not yet" (no Linux download in tests).
+final class BenchSmokeTests: XCTestCase {
+    func testSmokeRunReportsEveryWorkload() throws {
+        let kernel = try LumenBuild.kernelPath()
+        let out = NSTemporaryDirectory() + "lumen-bench-\(UUID().uuidString.prefix(8))"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: out) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", LumenBuild.packageRoot.appendingPathComponent("scripts/bench.py").path,
+                             "--kernel", kernel, "--out", out, "--smoke"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let deadline = Date().addingTimeInterval(240)
+        while process.isRunning && Date() < deadline { usleep(100_000) }
+        if process.isRunning { process.terminate() }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, output)
+        let data = try Data(contentsOf: URL(fileURLWithPath: out + "/bench.json"))
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let workloads = try XCTUnwrap(report["workloads"] as? [String: [String: Any]])
+        for name in ["boot_to_prompt_ms", "boot_to_first_frame_ms", "cat_1mib_mbps", "key_to_pixel_ms",
+                     "block_raw_read_mbps", "block_file_read_mbps", "net_tcp_download_mbps", "net_ping_rtt_ms",
+                     "rng_bytes_per_s", "idle_cpu_percent", "image_bytes", "ram_in_use_bytes"] {
+            let value = try XCTUnwrap(workloads[name]?["lumen"], "\(name) missing")
+            if let text = value as? String {
+                XCTAssertEqual(text, "not yet", name)
+            } else if let summary = value as? [String: Any] {
+                XCTAssertNotNil(summary["median"] as? Double, name)
+            } else {
+                XCTAssertNotNil(value as? NSNumber, name)
+            }
+        }
+        XCTAssertTrue(output.contains("boot to serial prompt"), output)
+    }
+}
