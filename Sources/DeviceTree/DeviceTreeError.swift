@@ -16,6 +16,22 @@ public enum DeviceTreeError: Error, Equatable {
     /// BEGIN_NODE/END_NODE do not pair up, or the root is not a single node.
     case unbalanced
 
+    /// What went wrong, without allocating (the kernel reads the tree before it has a heap).
+    public var summary: StaticString {
+        switch self {
+        case .truncated: return "truncated"
+        case .badMagic: return "bad magic (not a device tree)"
+        case .unsupportedVersion: return "unsupported version"
+        case .blockOutOfBounds: return "header points outside the blob"
+        case .badToken: return "bad structure token"
+        case .unterminatedName: return "unterminated node name"
+        case .propertyOutOfBounds: return "property runs past the structure block"
+        case .badStringOffset: return "property name offset out of range"
+        case .nestingTooDeep: return "nodes nested too deeply"
+        case .unbalanced: return "unbalanced nodes"
+        }
+    }
+
     /// What went wrong, in words, for the boot log.
     public var message: String {
         switch self {

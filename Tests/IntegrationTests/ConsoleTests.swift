@@ -95,13 +95,13 @@ final class ConsoleTests: XCTestCase {
         _ = try lumen.run("vt 2")
         usleep(150_000)
         let second = try lumen.qemu.screendump()
-        XCTAssertNotEqual(first.pixels, second.pixels, "console 2 looks different")
+        XCTAssertTrue(first.pixels != second.pixels, "console 2 looks different")
         _ = try lumen.run("vt 1")
         usleep(150_000)
         let back = try lumen.qemu.screendump()
         // Console 1 again, now with the two commands typed since.
         let top = back.cropped(x: 0, y: 0, width: back.width, height: 100)
-        XCTAssertEqual(top.pixels, first.cropped(x: 0, y: 0, width: first.width, height: 100).pixels)
+        XCTAssertTrue(top.pixels == first.cropped(x: 0, y: 0, width: first.width, height: 100).pixels)
     }
 
     func testFontSizeChangeReflowsTheConsole() throws {

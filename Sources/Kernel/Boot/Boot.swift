@@ -32,7 +32,8 @@ enum Boot {
         lumen_console_putc = { ConsoleOutput.put($0) }
 
         // 1. The device tree: RAM size first, without a heap.
-        guard let tree = locateDeviceTree(candidates: [registerX0, ramStart]) else {
+        // No arrays here: nothing may allocate before the heap exists.
+        guard let tree = locateDeviceTree(at: registerX0) ?? locateDeviceTree(at: ramStart) else {
             KernelLog.write("boot: no valid device tree at x0 or the start of RAM; cannot size memory\nSystem halted.\n")
             haltForever()
         }
@@ -112,23 +113,22 @@ enum Boot {
         EventLoop.run()
     }
 
-    /// The first candidate address holding a valid device tree.
-    static func locateDeviceTree(candidates: [UInt64]) -> DeviceTree? {
-        for address in candidates where address >= ramStart && address & 7 == 0 && address < UInt64(lumen_kernel_start()) {
-            guard let header = UnsafeRawPointer(bitPattern: UInt(address)) else { continue }
-            let room = min(Int(UInt64(lumen_kernel_start()) - address), maximumTreeSize)
-            guard room >= 8, let total = DeviceTree.totalSize(ofHeader: UnsafeRawBufferPointer(start: header, count: 8)) else { continue }
-            do {
-                return try DeviceTree(bytes: UnsafeRawBufferPointer(start: header, count: min(total, room)))
-            } catch {
-                KernelLog.write("boot: device tree at ")
-                KernelLog.writeHex(address)
-                KernelLog.write(" rejected: ")
-                KernelLog.write(error.message)
-                KernelLog.write("\n")
-            }
+    /// The device tree at `address`, if a valid one is there (without allocating).
+    static func locateDeviceTree(at address: UInt64) -> DeviceTree? {
+        guard address >= ramStart, address & 7 == 0, address < UInt64(lumen_kernel_start()),
+              let header = UnsafeRawPointer(bitPattern: UInt(address)) else { return nil }
+        let room = min(Int(UInt64(lumen_kernel_start()) - address), maximumTreeSize)
+        guard room >= 8, let total = DeviceTree.totalSize(ofHeader: UnsafeRawBufferPointer(start: header, count: 8)) else { return nil }
+        do {
+            return try DeviceTree(bytes: UnsafeRawBufferPointer(start: header, count: min(total, room)))
+        } catch {
+            KernelLog.write("boot: device tree at ")
+            KernelLog.writeHex(address)
+            KernelLog.write(" rejected: ")
+            KernelLog.write(error.summary)
+            KernelLog.write("\n")
+            return nil
         }
-        return nil
     }
 
     static func startFreeType() {

@@ -102,18 +102,33 @@ enum KernelConsole {
             statusDirty = true
         }
         forceRedraw = false
-        if terminal.titleChanged { statusDirty = true }
+        if terminal.title != drawnTitle { statusDirty = true }
+        if terminal.bellCount != bellsSeen[active] {
+            // The visual bell: the status bar flashes for a moment.
+            bellsSeen[active] = terminal.bellCount
+            bellUntil = GenericTimer.now().adding(milliseconds: 150)
+            statusDirty = true
+            GenericTimer.schedule(afterMilliseconds: 160) { statusDirty = true; Screen.scheduleFrame() }
+        }
         if statusDirty { drawStatusBar(surface: surface, renderer: renderer, terminal: terminal) }
     }
 
     static func background(_ terminal: Terminal) -> Color { Color(xrgb: terminal.defaultBackground) }
 
+    static var bellsSeen = [Int](repeating: 0, count: 4)
+    /// The title the status bar shows now (OSC 0/2 of the console on the screen).
+    static var drawnTitle = ""
+    static var bellUntil = Instant(nanoseconds: 0)
+    static let bellBackground = Color(xrgb: 0x00c0_6020)
+
     static func drawStatusBar(surface: Surface, renderer: TerminalRenderer, terminal: Terminal) {
         statusDirty = false
+        let statusBackground = GenericTimer.now() < bellUntil ? bellBackground : self.statusBackground
         let row = terminal.rows
         let top = renderer.rowsRect(row..<(row + 1), columns: terminal.columns).y
         let bar = Rect(x: 0, y: top, width: surface.width, height: surface.height - top)
         surface.fill(bar, color: statusBackground)
+        drawnTitle = terminal.title
         let title = terminal.title.isEmpty ? "Lumen \(Kernel.version)" : terminal.title
         let painter = renderer.painter
         painter.drawText(" [\(active + 1)] " + title, column: 0, row: row, foreground: statusForeground,
@@ -153,24 +168,31 @@ enum KernelConsole {
         }
         text.removeLast(text.count - count)
         let start = GenericTimer.now()
-        var lastFrame = start
         var offset = 0
+        drawingNanoseconds = 0
+        frames = 0
         while offset < text.count {
             let end = min(offset + 4096, text.count)
             text[offset..<end].withUnsafeBufferPointer { terminals[0].feed($0) }
             offset = end
             let now = GenericTimer.now()
-            if now.nanoseconds(since: lastFrame) >= frameNanoseconds {
+            if now >= Screen.nextFrameDue {
                 Screen.present()
-                lastFrame = now
+                drawingNanoseconds += Screen.lastFrameCost
+                frames += 1
             }
         }
+        let last = GenericTimer.now()
         Screen.present()
         if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
+        drawingNanoseconds += GenericTimer.now().nanoseconds(since: last)
+        frames += 1
         return GenericTimer.now().nanoseconds(since: start)
     }
 
-    static let frameNanoseconds: UInt64 = 16_000_000
+    /// Of the last `benchmarkText`: time spent drawing and presenting, and frames drawn.
+    static var drawingNanoseconds: UInt64 = 0
+    static var frames = 0
 
     // MARK: - Input
 

@@ -55,17 +55,44 @@ enum Screen {
         scheduleFrame()
     }
 
+    /// When the last frame finished, and how long drawing and flushing it took.
+    static var lastFrameEnd = Instant(nanoseconds: 0)
+    static var lastFrameCost: UInt64 = 0
+
+    /// The earliest the next frame may start: a frame (16 ms) after the last one
+    /// ended, or three times what it cost, whichever is later — so under a flood
+    /// of output drawing takes at most a quarter of the time and parsing the rest.
+    static var nextFrameDue: Instant {
+        lastFrameEnd.adding(nanoseconds: max(frameMilliseconds * 1_000_000, 3 * lastFrameCost))
+    }
+
+    /// Asks for a frame: at once if one is due (a key's echo shows without waiting
+    /// for a tick), otherwise when the next one is.
     static func scheduleFrame() {
         guard !frameScheduled, backend != .none else { return }
         frameScheduled = true
-        GenericTimer.schedule(afterMilliseconds: frameMilliseconds) {
-            frameScheduled = false
-            present()
+        let now = GenericTimer.now()
+        let due = nextFrameDue
+        if now >= due {
+            EventLoop.post {
+                frameScheduled = false
+                present()
+            }
+        } else {
+            GenericTimer.schedule(afterMilliseconds: (due.nanoseconds(since: now) + 999_999) / 1_000_000) {
+                frameScheduled = false
+                present()
+            }
         }
     }
 
     /// Draws what changed and sends the damaged rectangles to the device now.
     static func present() {
+        let start = GenericTimer.now()
+        defer {
+            lastFrameEnd = GenericTimer.now()
+            lastFrameCost = lastFrameEnd.nanoseconds(since: start)
+        }
         if backend == .ramfb { SoftwareCursor.restore() }
         beforePresent?()
         if backend == .ramfb { SoftwareCursor.draw() }

@@ -63,7 +63,13 @@ enum Monitor {
             }
             let nanoseconds = KernelConsole.benchmarkText(bytes: count)
             let rate = nanoseconds > 0 ? UInt64(count) * 1_000_000_000 / nanoseconds : 0
-            print("cat-bench: \(count) bytes in \(nanoseconds / 1_000_000) ms (\(rate) bytes/s)")
+            print("cat-bench: \(count) bytes in \(nanoseconds / 1_000_000) ms (\(rate) bytes/s); "
+                  + "\(KernelConsole.frames) frames, \(KernelConsole.drawingNanoseconds / 1_000_000) ms drawing")
+        }),
+        Command(name: "echo", help: "echo TEXT: print TEXT (\\e \\a \\n \\t \\\\ \\xHH escapes)", run: { arguments in
+            var bytes = Monitor.unescape(arguments.joined(separator: " "))
+            bytes.append(10)
+            for byte in bytes { ConsoleOutput.put(byte) }
         }),
         Command(name: "random", help: "random [N]: N random bytes in hex (default 16)", run: { random($0) }),
         Command(name: "poweroff", help: "turn the machine off (PSCI SYSTEM_OFF)", run: { _ in
@@ -121,6 +127,44 @@ enum Monitor {
             return
         }
         print("\(name): unknown command (try 'help')")
+    }
+
+    /// Backslash escapes of `echo`: \e (ESC), \a (BEL), \n, \r, \t, \\, \xHH.
+    static func unescape(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var index = 0
+        func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 48...57: return byte - 48
+            case 97...102: return byte - 87
+            case 65...70: return byte - 55
+            default: return nil
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            guard byte == 92, index < bytes.count else { out.append(byte); continue }
+            let code = bytes[index]
+            index += 1
+            switch code {
+            case UInt8(ascii: "e"): out.append(27)
+            case UInt8(ascii: "a"): out.append(7)
+            case UInt8(ascii: "n"): out.append(10)
+            case UInt8(ascii: "r"): out.append(13)
+            case UInt8(ascii: "t"): out.append(9)
+            case UInt8(ascii: "x"):
+                if index + 1 < bytes.count, let high = hexValue(bytes[index]), let low = hexValue(bytes[index + 1]) {
+                    out.append(high << 4 | low)
+                    index += 2
+                } else {
+                    out.append(contentsOf: [92, code])
+                }
+            default: out.append(code)
+            }
+        }
+        return out
     }
 
     static func help() {

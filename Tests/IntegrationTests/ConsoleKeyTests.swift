@@ -1,0 +1,73 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// What the console does with keys a program never sees (scrollback, consoles,
+/// font size), and with what programs print (title, bell).
+final class ConsoleKeyTests: XCTestCase {
+    func boot(vnc: Bool = false) throws -> LumenConsole {
+        try LumenConsole(append: "lumen.console.blink=off",
+                         devices: ["-device", "virtio-gpu-device", "-device", "virtio-keyboard-device"], testCase: self)
+    }
+
+    func screen(_ lumen: LumenConsole) throws -> PPMImage {
+        usleep(150_000)
+        return try lumen.qemu.screendump()
+    }
+
+    func testShiftPageUpShowsScrollbackAndTypingSnapsBack() throws {
+        let lumen = try boot()
+        for _ in 0..<4 { _ = try lumen.run("help") }  // more than a screenful
+        let bottom = try screen(lumen)
+        try lumen.qemu.pressKey("pgup", modifiers: ["shift"])
+        let scrolled = try screen(lumen)
+        XCTAssertTrue(scrolled.pixels != bottom.pixels, "Shift+PgUp shows older lines")
+        try lumen.qemu.pressKey("pgdn", modifiers: ["shift"])
+        XCTAssertTrue(try screen(lumen).pixels == bottom.pixels, "Shift+PgDn returns")
+        try lumen.qemu.pressKey("pgup", modifiers: ["shift"])
+        _ = try screen(lumen)
+        try lumen.qemu.typeKeys("x")                  // output snaps the view back
+        let after = try screen(lumen)
+        let top = after.cropped(x: 0, y: 0, width: after.width, height: 300)
+        XCTAssertTrue(top.pixels == bottom.cropped(x: 0, y: 0, width: bottom.width, height: 300).pixels)
+    }
+
+    func testAltFunctionKeysSwitchConsoles() throws {
+        let lumen = try boot()
+        let first = try screen(lumen)
+        try lumen.qemu.pressKey("f2", modifiers: ["alt"])
+        let second = try screen(lumen)
+        XCTAssertTrue(second.pixels != first.pixels)
+        try lumen.qemu.pressKey("f1", modifiers: ["alt"])
+        XCTAssertTrue(try screen(lumen).cropped(x: 0, y: 0, width: 1280, height: 700).pixels
+                      == first.cropped(x: 0, y: 0, width: 1280, height: 700).pixels)
+    }
+
+    func testControlEqualsAndMinusChangeTheFontSize() throws {
+        let lumen = try boot()
+        try lumen.qemu.pressKey("equal", modifiers: ["ctrl"])
+        XCTAssertTrue(try lumen.run("font").contains("font: 18 px"))
+        try lumen.qemu.pressKey("minus", modifiers: ["ctrl"])
+        try lumen.qemu.pressKey("minus", modifiers: ["ctrl"])
+        XCTAssertTrue(try lumen.run("font").contains("font: 14 px"))
+    }
+
+    func testTitleShowsInTheStatusBarAndBellFlashes() throws {
+        let lumen = try boot()
+        let before = try screen(lumen)
+        let bar = { (image: PPMImage) in image.cropped(x: 0, y: image.height - 19, width: 600, height: 19) }
+        _ = try lumen.run("echo \\e]2;Hello from OSC 2\\a")
+        let titled = try screen(lumen)
+        XCTAssertTrue(bar(titled).pixels != bar(before).pixels, "the title changed the status bar")
+        _ = try lumen.run("echo \\a")
+        usleep(20_000)
+        var flashed = false
+        for _ in 0..<10 where !flashed {
+            flashed = try lumen.qemu.screendump().pixel(x: 1270, y: 798) == 0xc06020
+            usleep(10_000)
+        }
+        XCTAssertTrue(flashed, "visual bell")
+        usleep(300_000)
+        XCTAssertEqual(try lumen.qemu.screendump().pixel(x: 1270, y: 798), 0x305080, "the flash ends")
+    }
+}
