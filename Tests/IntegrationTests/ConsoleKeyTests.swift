@@ -52,6 +52,22 @@ final class ConsoleKeyTests: XCTestCase {
         XCTAssertTrue(try lumen.run("font").contains("font: 14 px"))
     }
 
+    /// DECCKM (CSI ? 1 h) switches the arrows to SS3 sequences. The boot monitor
+    /// has no line editing yet, so it echoes what follows the ESC: "[A" or "OA".
+    func testCursorKeysFollowApplicationCursorMode() throws {
+        let lumen = try boot()
+        var mark = lumen.qemu.serialOutput.endIndex
+        try lumen.qemu.pressKey("up")
+        _ = try lumen.qemu.waitForSerial("[A", after: mark, timeout: 5)
+        mark = lumen.qemu.serialOutput.endIndex
+        try lumen.qemu.pressKey("c", modifiers: ["ctrl"])
+        _ = try lumen.qemu.waitForSerial("lumen> ", after: mark, timeout: 5)  // the line is cancelled first
+        _ = try lumen.run("echo \\e[?1h")
+        mark = lumen.qemu.serialOutput.endIndex
+        try lumen.qemu.pressKey("up")
+        _ = try lumen.qemu.waitForSerial("OA", after: mark, timeout: 5)
+    }
+
     func testTitleShowsInTheStatusBarAndBellFlashes() throws {
         let lumen = try boot()
         let before = try screen(lumen)

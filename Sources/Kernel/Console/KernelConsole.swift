@@ -224,6 +224,7 @@ enum KernelConsole {
         }
     }
 
+    static var applicationCursorKeys: Bool { started && terminals[active].modes.applicationCursorKeys }
     static var activeRows: Int { started ? terminals[active].rows : 24 }
     static var fontSize: Int { renderer?.cache.pixelSize ?? defaultPixelSize }
 

@@ -52,7 +52,7 @@ enum InputDevices {
                 }()
                 switch parsed {
                 case .success(let keymap):
-                    keyboard = KeyboardInput(keymap: keymap, locks: keyboard.leds)
+                    keyboard = KeyboardInput(keymap: keymap, locks: keyboard.leds, autorepeat: configuredAutorepeat)
                     keymapName = name
                     if !quiet { bootLog("keyboard: keymap \(name)") }
                     return true
@@ -65,6 +65,16 @@ enum InputDevices {
         }
         if !quiet { bootLog("keyboard: no keymap called \(name); using us") }
         return false
+    }
+
+    /// Autorepeat from `lumen.repeat.delay=MS` and `lumen.repeat.rate=PER_SECOND`
+    /// (defaults 500 ms and 30/s; rate 0 turns repeat off).
+    static var configuredAutorepeat: Autorepeat {
+        var delay: UInt64 = 500
+        var rate: UInt32 = 30
+        if let text = Kernel.options.value(of: "lumen.repeat.delay"), let value = UInt64(text), value >= 50, value <= 5000 { delay = value }
+        if let text = Kernel.options.value(of: "lumen.repeat.rate"), let value = UInt32(text), value <= 100 { rate = value }
+        return Autorepeat(delayMilliseconds: delay, ratePerSecond: rate)
     }
 
     /// Names of the embedded keymaps.
@@ -85,6 +95,8 @@ enum InputDevices {
     static func handle(_ frame: InputFrame, from device: KernelInput) {
         let classes = device.info.classes
         if classes.contains(.keyboard) || classes.isEmpty {
+            // Cursor keys follow the mode the program on the screen asked for (DECCKM).
+            keyboard.encoder.applicationCursorKeys = KernelConsole.applicationCursorKeys
             for event in frame.keyEvents where event.code < 0x100 {
                 deliver(keyboard.handleKey(code: event.code, value: event.value, at: GenericTimer.now().nanoseconds))
             }
@@ -123,6 +135,7 @@ enum InputDevices {
         let milliseconds = deadline > now ? (deadline - now + 999_999) / 1_000_000 : 0
         GenericTimer.schedule(afterMilliseconds: milliseconds) {
             repeatScheduled = nil
+            keyboard.encoder.applicationCursorKeys = KernelConsole.applicationCursorKeys
             deliver(keyboard.tick(at: GenericTimer.now().nanoseconds))
             scheduleRepeat()
         }
