@@ -116,6 +116,29 @@ public final class VirtioInput<P: Platform, T: VirtioTransport> {
     /// Initialises the device: negotiation, the config queries, both queues, the
     /// event buffers posted. `eventBuffers`/`statusBuffers` are capped by the
     /// queue sizes (QEMU's are 64).
+    /// The event and status queues; on failure nothing is left allocated and the
+    /// device is marked FAILED.
+    private static func makeQueues(platform: P, transport: T, features: Features)
+        throws(VirtioError) -> (events: SplitVirtqueue<P>, status: SplitVirtqueue<P>) {
+        let events: SplitVirtqueue<P>
+        do {
+            events = try SplitVirtqueue.create(platform: platform, transport: transport, index: eventQueueIndex,
+                                               maximumSize: 64, features: features)
+        } catch {
+            DeviceInitialization.fail(transport)
+            throw error
+        }
+        do {
+            let status = try SplitVirtqueue.create(platform: platform, transport: transport, index: statusQueueIndex,
+                                                   maximumSize: 64, features: features)
+            return (events, status)
+        } catch {
+            events.release(transport: transport)
+            DeviceInitialization.fail(transport)
+            throw error
+        }
+    }
+
     public init(platform: P, transport: T, interrupt: Int?, eventBuffers: Int = 64, statusBuffers: Int = 16,
                 maximumFrameEvents: Int = 128) throws(VirtioError) {
         self.platform = platform
@@ -126,23 +149,7 @@ public final class VirtioInput<P: Platform, T: VirtioTransport> {
         features = negotiated
         info = VirtioInputConfig.readInfo(transport)
 
-        let events: SplitVirtqueue<P>
-        let status: SplitVirtqueue<P>
-        do {
-            events = try SplitVirtqueue.create(platform: platform, transport: transport, index: VirtioInput.eventQueueIndex,
-                                               maximumSize: 64, features: negotiated)
-        } catch {
-            DeviceInitialization.fail(transport)
-            throw error
-        }
-        do {
-            status = try SplitVirtqueue.create(platform: platform, transport: transport, index: VirtioInput.statusQueueIndex,
-                                               maximumSize: 64, features: negotiated)
-        } catch {
-            events.release(transport: transport)
-            DeviceInitialization.fail(transport)
-            throw error
-        }
+        let (events, status) = try VirtioInput.makeQueues(platform: platform, transport: transport, features: negotiated)
         eventQueue = events
         statusQueue = status
         eventSlots = max(1, min(eventBuffers, events.size))
@@ -370,23 +377,7 @@ public final class VirtioInput<P: Platform, T: VirtioTransport> {
             live = false
         }
         let negotiated = try DeviceInitialization.negotiate(transport, driverSupports: VirtioInput.supportedFeatures)
-        let events: SplitVirtqueue<P>
-        let status: SplitVirtqueue<P>
-        do {
-            events = try SplitVirtqueue.create(platform: platform, transport: transport, index: VirtioInput.eventQueueIndex,
-                                               maximumSize: 64, features: negotiated)
-        } catch {
-            DeviceInitialization.fail(transport)
-            throw error
-        }
-        do {
-            status = try SplitVirtqueue.create(platform: platform, transport: transport, index: VirtioInput.statusQueueIndex,
-                                               maximumSize: 64, features: negotiated)
-        } catch {
-            events.release(transport: transport)
-            DeviceInitialization.fail(transport)
-            throw error
-        }
+        let (events, status) = try VirtioInput.makeQueues(platform: platform, transport: transport, features: negotiated)
         // The new queues may be smaller; a device that shrank them below our
         // buffer counts gets fewer buffers (the extra slots stay idle).
         features = negotiated
