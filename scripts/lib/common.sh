@@ -6,7 +6,8 @@ lumen_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Debian packages the host needs: QEMU, the disk tools, fonts, FreeType for the
 # host build, and the tools the tests use.
-lumen_host_packages=(qemu-system-arm qemu-utils mtools dosfstools fonts-dejavu-core libfreetype-dev pkg-config python3 ca-certificates)
+lumen_host_packages=(qemu-system-arm qemu-utils mtools dosfstools fonts-dejavu-core libfreetype-dev pkg-config python3
+  ca-certificates libvterm-dev vttest)
 
 lumen_install_packages() {
   local missing=()

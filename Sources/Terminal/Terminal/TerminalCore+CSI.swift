@@ -149,8 +149,9 @@ extension TerminalCore {
     }
 
     private mutating func tabForward(_ count: Int) {
+        let start = cursor.column
         for _ in 0 ..< min(count, columns) { cursor.column = tabStops.next(after: cursor.column) }
-        cursor.pendingWrap = false
+        if cursor.column != start { cursor.pendingWrap = false }
     }
 
     private mutating func tabBackward(_ count: Int) {

@@ -9,9 +9,10 @@ extension TerminalCore {
         case 0x08:  // BS: left one column, not past the margin; no reverse wrap
             if cursor.column > 0 { cursor.column -= 1 }
             cursor.pendingWrap = false
-        case 0x09:  // HT
-            cursor.column = tabStops.next(after: cursor.column)
-            cursor.pendingWrap = false
+        case 0x09:  // HT: a pending wrap survives a tab that cannot move (xterm)
+            let next = tabStops.next(after: cursor.column)
+            if next != cursor.column { cursor.pendingWrap = false }
+            cursor.column = next
         case 0x0A, 0x0B, 0x0C:  // LF, VT, FF: all index (VT100); LNM adds a CR
             index()
             if modes.newLineMode { cursor.column = 0 }

@@ -57,6 +57,7 @@ extension TerminalCore {
                 }
             }
             damage.mark(row: row, from: low, to: high)
+            lastWritten = (row, end - 1)
             index += count
             if end >= columns {
                 cursor.column = columns - 1
@@ -99,6 +100,7 @@ extension TerminalCore {
         } else {
             writeCells(row: cursor.row, column: cursor.column, first: cell, second: nil)
         }
+        lastWritten = (cursor.row, cursor.column)
         let next = cursor.column + width
         if next >= columns {
             cursor.column = columns - 1
@@ -145,7 +147,10 @@ extension TerminalCore {
     /// while a wrap is pending, since the last printed character is there).
     private mutating func attachCombiningMark(_ mark: UInt32) {
         var column: Int
-        if cursor.pendingWrap {
+        if let written = lastWritten, written.row == cursor.row,
+           written.column <= cursor.column, cursor.column - written.column <= 2 {
+            column = written.column
+        } else if cursor.pendingWrap {
             column = cursor.column
         } else if cursor.column > 0 {
             column = cursor.column - 1

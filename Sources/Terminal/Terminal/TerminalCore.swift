@@ -39,6 +39,11 @@ struct TerminalCore: VTPerformer {
 
     /// The last graphic character printed, for REP; nil after anything else.
     var lastPrinted: UInt32?
+    /// Where the last graphic character was written (its first cell): combining
+    /// marks attach there, like xterm's last_written_row/col. With autowrap off
+    /// the cursor stays on that cell at the last column, so "the cell before the
+    /// cursor" would be wrong.
+    var lastWritten: (row: Int, column: Int)? = nil
 
     /// Replies for the application, oldest first.
     var responses: [UInt8] = []
