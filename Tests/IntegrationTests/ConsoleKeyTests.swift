@@ -43,6 +43,19 @@ final class ConsoleKeyTests: XCTestCase {
                       == first.cropped(x: 0, y: 0, width: 1280, height: 700).pixels)
     }
 
+    /// Scroll Lock holds console output back (the serial port still gets it) and
+    /// releasing it shows everything that was held.
+    func testScrollLockPausesConsoleOutput() throws {
+        let lumen = try boot()
+        try lumen.qemu.pressKey("scroll_lock")
+        usleep(100_000)
+        let paused = try screen(lumen)
+        XCTAssertTrue(try lumen.run("help").contains("Commands:"), "serial output continues")
+        XCTAssertTrue(try screen(lumen).pixels == paused.pixels, "the console shows nothing new while paused")
+        try lumen.qemu.pressKey("scroll_lock")
+        XCTAssertTrue(try screen(lumen).pixels != paused.pixels, "the held output appears")
+    }
+
     func testControlEqualsAndMinusChangeTheFontSize() throws {
         let lumen = try boot()
         try lumen.qemu.pressKey("equal", modifiers: ["ctrl"])
