@@ -10,9 +10,10 @@ final class ConsoleKeyTests: XCTestCase {
                          devices: ["-device", "virtio-gpu-device", "-device", "virtio-keyboard-device"], testCase: self)
     }
 
+    /// The console area once settled (without the status bar, whose clock ticks).
     func screen(_ lumen: LumenConsole) throws -> PPMImage {
-        usleep(150_000)
-        return try lumen.qemu.screendump()
+        let image = try lumen.settledScreen()
+        return image.cropped(x: 0, y: 0, width: image.width, height: image.height - 40)
     }
 
     func testShiftPageUpShowsScrollbackAndTypingSnapsBack() throws {
@@ -83,10 +84,10 @@ final class ConsoleKeyTests: XCTestCase {
 
     func testTitleShowsInTheStatusBarAndBellFlashes() throws {
         let lumen = try boot()
-        let before = try screen(lumen)
+        let before = try lumen.settledScreen()
         let bar = { (image: PPMImage) in image.cropped(x: 0, y: image.height - 19, width: 600, height: 19) }
         _ = try lumen.run("echo \\e]2;Hello from OSC 2\\a")
-        let titled = try screen(lumen)
+        let titled = try lumen.settledScreen()
         XCTAssertTrue(bar(titled).pixels != bar(before).pixels, "the title changed the status bar")
         _ = try lumen.run("echo \\a")
         usleep(20_000)

@@ -109,9 +109,8 @@ class InputChecks: XCTestCase {
         try send(lumen, [["type": "abs", "data": ["axis": "x", "value": end.0]],
                          ["type": "abs", "data": ["axis": "y", "value": end.1]]])
         try send(lumen, [["type": "btn", "data": ["down": false, "button": "left"]]])
-        usleep(150_000)
         // Shown inverted: the selected cells now have a light background.
-        let screen = try lumen.qemu.screendump()
+        let screen = try lumen.waitForScreen { $0.pixel(x: 1, y: 19 + 1) == 0xe5e5e5 }
         XCTAssertEqual(screen.pixel(x: 1, y: 19 + 1), 0xe5e5e5, "selection not shown inverted")
         let mark = lumen.qemu.serialOutput.endIndex
         try send(lumen, [["type": "btn", "data": ["down": true, "button": "middle"]]])
@@ -153,8 +152,7 @@ final class SoftwarePointerTests: XCTestCase {
     func testTabletMovesASpriteOnRamFB() throws {
         let lumen = try LumenConsole(append: "lumen.console.blink=off",
                                      devices: ["-device", "ramfb", "-device", "virtio-tablet-device"], testCase: self)
-        usleep(100_000)
-        let before = try lumen.qemu.screendump()
+        let before = try lumen.settledScreen()
         // To pixel (300, 500) of 1024x768 (tablet range 0…32767).
         func move(_ x: Int, _ y: Int) throws {
             let absX: Int = (x * 32767 + 511) / 1023
@@ -164,13 +162,11 @@ final class SoftwarePointerTests: XCTestCase {
             try lumen.qmp("input-send-event", arguments: ["events": events])
         }
         try move(300, 500)
-        usleep(150_000)
-        let with = try lumen.qemu.screendump()
+        let with = try lumen.waitForScreen { $0.pixel(x: 301, y: 503) == 0xffffff }
         XCTAssertEqual(with.pixel(x: 300, y: 500), 0x000000, "the arrow's tip (black outline)")
         XCTAssertEqual(with.pixel(x: 301, y: 503), 0xffffff, "the arrow's white fill")
         try move(700, 100)
-        usleep(150_000)
-        let moved = try lumen.qemu.screendump()
+        let moved = try lumen.waitForScreen { $0.pixel(x: 701, y: 103) == 0xffffff }
         // Where the sprite was, the console's pixels are back.
         let area = (295..<315).flatMap { x in (495..<520).map { y in (x, y) } }
         for (x, y) in area { XCTAssertEqual(moved.pixel(x: x, y: y), before.pixel(x: x, y: y), "(\(x),\(y))") }

@@ -23,6 +23,34 @@ final class LumenConsole {
 
     var bootLog: String { qemu.serialOutput }
 
+    /// The screen once it has stopped changing (two screendumps 100 ms apart agree),
+    /// so a frame still on its way on a loaded machine is not mistaken for the result.
+    func settledScreen(timeout: TimeInterval = 5) throws -> PPMImage {
+        let deadline = Date().addingTimeInterval(timeout)
+        usleep(100_000)
+        var previous = try qemu.screendump()
+        while Date() < deadline {
+            usleep(100_000)
+            let current = try qemu.screendump()
+            if current.pixels == previous.pixels { return current }
+            previous = current
+        }
+        return previous
+    }
+
+    /// Screendumps until `predicate` holds (frames are paced, and a loaded machine
+    /// can delay one); returns the last image either way.
+    @discardableResult
+    func waitForScreen(timeout: TimeInterval = 5, _ predicate: (PPMImage) -> Bool) throws -> PPMImage {
+        let deadline = Date().addingTimeInterval(timeout)
+        var image = try qemu.screendump()
+        while !predicate(image) && Date() < deadline {
+            usleep(50_000)
+            image = try qemu.screendump()
+        }
+        return image
+    }
+
     /// Types a command and returns what it printed, up to the next prompt.
     func run(_ command: String, timeout: TimeInterval = 10) throws -> String {
         let mark = qemu.serialOutput.endIndex
