@@ -10,12 +10,13 @@ import os
 import platform
 import re
 import select
-import socket
 import statistics
 import struct
 import subprocess
 import sys
 import time
+
+from qmp import QMPClient
 
 QEMU = "qemu-system-aarch64"
 PROMPT = b"lumen> "
@@ -64,38 +65,12 @@ class Guest:
         self.proc = subprocess.Popen(qemu_command(kernel, memory, extra), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.output = b""
-        self.qmp_file = None
+        self.qmp_client = None
 
     def qmp(self, command, arguments=None, timeout=10.0):
-        if self.qmp_file is None:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    sock = socket.socket(socket.AF_UNIX)
-                    sock.connect(self.qmp_path)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.002)
-            sock.settimeout(timeout)
-            self.qmp_file = sock.makefile("rw")
-            self.qmp_file.readline()
-            self.qmp_file.write(json.dumps({"execute": "qmp_capabilities"}) + "\n")
-            self.qmp_file.flush()
-            self._qmp_reply()
-        message = {"execute": command}
-        if arguments:
-            message["arguments"] = arguments
-        self.qmp_file.write(json.dumps(message) + "\n")
-        self.qmp_file.flush()
-        return self._qmp_reply()
-
-    def _qmp_reply(self):
-        while True:
-            reply = json.loads(self.qmp_file.readline())
-            if "event" not in reply:
-                return reply
+        if self.qmp_client is None:
+            self.qmp_client = QMPClient(self.qmp_path, timeout, retry=True, raise_errors=False)
+        return self.qmp_client.execute(command, arguments)
 
     def screendump_drawn(self, path):
         """Whether the screen shows a drawn frame: QEMU's "Display output is not

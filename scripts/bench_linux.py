@@ -24,13 +24,14 @@ import os
 import re
 import select
 import shutil
-import socket
 import statistics
 import struct
 import subprocess
 import sys
 import threading
 import time
+
+from qmp import QMPClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, ".bench-linux")
@@ -358,7 +359,7 @@ class Guest:
         self.watchdog.daemon = True
         self.watchdog.start()
         self.output = b""
-        self.qmp_file = None
+        self.qmp_client = None
         self.broken = None
 
     def _kill(self):
@@ -369,8 +370,8 @@ class Guest:
         self.watchdog.cancel()
         self._kill()
         self.proc.wait(timeout=10)
-        if self.qmp_file is not None:
-            self.qmp_file.close()
+        if self.qmp_client is not None:
+            self.qmp_client.close()
         for p in (self.qmp_path, self.dump_path):
             if os.path.exists(p):
                 os.unlink(p)
@@ -420,29 +421,9 @@ class Guest:
 
     # QMP
     def qmp(self, command, arguments=None, timeout=10.0):
-        if self.qmp_file is None:
-            sock = socket.socket(socket.AF_UNIX)
-            sock.settimeout(timeout)
-            sock.connect(self.qmp_path)
-            self.qmp_file = sock.makefile("rw")
-            self.qmp_file.readline()
-            self.qmp_file.write(json.dumps({"execute": "qmp_capabilities"}) + "\n")
-            self.qmp_file.flush()
-            self._qmp_reply()
-        message = {"execute": command}
-        if arguments:
-            message["arguments"] = arguments
-        self.qmp_file.write(json.dumps(message) + "\n")
-        self.qmp_file.flush()
-        return self._qmp_reply()
-
-    def _qmp_reply(self):
-        while True:
-            reply = json.loads(self.qmp_file.readline())
-            if "event" not in reply:
-                if "error" in reply:
-                    raise RuntimeError(f"QMP: {reply['error']}")
-                return reply
+        if self.qmp_client is None:
+            self.qmp_client = QMPClient(self.qmp_path, timeout)
+        return self.qmp_client.execute(command, arguments)
 
     def screendump(self):
         self.qmp("screendump", {"filename": self.dump_path})
