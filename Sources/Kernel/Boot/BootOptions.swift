@@ -15,6 +15,4 @@ struct BootOptions {
         }
         return result
     }
-
-    func has(_ flag: String) -> Bool { words.contains { $0 == flag } }
 }

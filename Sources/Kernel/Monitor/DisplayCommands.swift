@@ -107,16 +107,7 @@ enum DisplayCommands {
         }
         do throws(GPUError) {
             let bytes = try gpu.edid(scanout: 0)
-            let digits: [UInt8] = Array("0123456789abcdef".utf8)
-            var line: [UInt8] = []
-            for (offset, byte) in bytes.enumerated() {
-                line.append(digits[Int(byte >> 4)])
-                line.append(digits[Int(byte & 15)])
-                if offset % 32 == 31 || offset + 1 == bytes.count {
-                    print(String(decoding: line, as: UTF8.self))
-                    line.removeAll()
-                }
-            }
+            bytes.withUnsafeBytes { Monitor.printHex($0) }
             let parsed: Result<EDID, EDIDError> = bytes.withUnsafeBytes { raw in
                 do throws(EDIDError) { return .success(try EDID(bytes: raw)) } catch { return .failure(error) }
             }

@@ -201,22 +201,27 @@ enum Monitor {
         }
         let elapsed = GenericTimer.now().nanoseconds(since: start)
         if count <= 4096 {
-            let digits: [UInt8] = Array("0123456789abcdef".utf8)
-            var line: [UInt8] = []
-            for (offset, byte) in buffer.enumerated() {
-                line.append(digits[Int(byte >> 4)])
-                line.append(digits[Int(byte & 15)])
-                if offset % 32 == 31 || offset + 1 == count {
-                    print(String(decoding: line, as: UTF8.self))
-                    line.removeAll()
-                }
-            }
+            printHex(UnsafeRawBufferPointer(buffer))
         }
         let rate = elapsed > 0 ? UInt64(count) * 1_000_000_000 / elapsed : 0
         print("random: \(count) bytes in \(elapsed / 1000) us (\(rate) bytes/s)")
         let after = rng.queue.statistics
         print("random: \(after.completed - before.0.completed) requests, \(after.kicks - before.0.kicks) kicks, "
               + "\(rng.interruptsTaken - before.1) interrupts")
+    }
+
+    /// Bytes as lowercase hex, 32 bytes (64 digits) a line.
+    static func printHex(_ bytes: UnsafeRawBufferPointer) {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var line: [UInt8] = []
+        for (offset, byte) in bytes.enumerated() {
+            line.append(digits[Int(byte >> 4)])
+            line.append(digits[Int(byte & 15)])
+            if offset % 32 == 31 || offset + 1 == bytes.count {
+                print(String(decoding: line, as: UTF8.self))
+                line.removeAll()
+            }
+        }
     }
 
     static func mem() {

@@ -13,10 +13,6 @@ enum KernelLog {
         copy.withUTF8 { for byte in $0 { UART.put(byte) } }
     }
 
-    static func write(bytes: UnsafeRawBufferPointer) {
-        for byte in bytes { UART.put(byte) }
-    }
-
     /// `0x` and 16 hex digits.
     static func writeHex(_ value: UInt64, digits: Int = 16) {
         write("0x")
