@@ -49,6 +49,10 @@ if kernelBuild {
         .testTarget(name: "EntropyTests", dependencies: ["Entropy"]),
         .testTarget(name: "GraphicsTests", dependencies: ["Graphics"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        // libvterm (Debian's libvterm-dev) behind a tiny C harness: the reference
+        // emulator of the differential tests.
+        .target(name: "TerminalReference", linkerSettings: [.linkedLibrary("vterm")]),
+        .testTarget(name: "TerminalDifferentialTests", dependencies: ["Terminal", "TerminalReference"]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Graphics"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Platform", "VirtIO"]),
         .testTarget(name: "InputTests", dependencies: ["Drivers", "Keyboard", "VirtIO", "Platform"]),

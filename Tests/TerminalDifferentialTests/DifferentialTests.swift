@@ -28,7 +28,7 @@
 // | D3  | libvterm 0.1.4's cells have no faint or hidden (SGR 2, 8), ignore SGR 6 (Lumen: blink) and do not know SGR 58 (underline colour: libvterm reads its arguments as SGR codes). | Faint and hidden are not compared; random streams have no SGR 6 or 58. |
 // | D4  | Colours out of range (38;5;300, 38;2;300;0;0): Lumen ignores them, libvterm keeps the low byte. The colon form with a colour-space field (38:2::r:g:b) is misread by libvterm. libvterm has underline styles, Lumen one underline. | Random streams use in-range colours and 38:2:r:g:b; underline compared as on/off. |
 // | D5  | DECSTBM with top >= bottom (including one-line regions): xterm and Lumen ignore it; libvterm resets the region or accepts it. | Random streams set valid regions only; libvterm does not get such DECSTBMs from vttest (ReferenceTranslator). |
-// | D31 | NOT intended — an open Lumen bug: leaving 1049 (or DECRC) in origin mode does not move the restored cursor into the scroll region, as xterm and libvterm do for ?1049 l (they disagree on DECRC and ?1048 l). | Random streams leave origin mode before ?1049 l; the directed case is left out until the fix. |
+// | D31 | DECRC, ?1048 l and ?1049 l in origin mode with the cursor saved outside the current scroll region: xterm (and Lumen) restore through origin-relative positioning, which stops at the bottom margin and keeps a row above the top one; libvterm moves the cursor into the region from either side for ?1049 l and restores the row unchanged for DECRC and ?1048 l. | Random streams reset the region (ESC [ r, which homes the cursor) before such a restore. |
 // | D6  | CSI ? 47 h/l: not in libvterm 0.1.4. CSI ? 1047 h: xterm and Lumen show the alternate screen as it was; libvterm erases it with the pen's background. | Random streams use 1049 only; from vttest, libvterm gets ?1047 for ?47. |
 // | D7  | CUU, CUD, CNL, CPL, VPR stop at the scroll margins (xterm, DEC); libvterm ignores the margins unless origin mode is on. | Random streams only emit counts reaching a margin when the region is the whole screen; after these from vttest, libvterm's cursor is put where Lumen's is (BS, then CUP). |
 // | D8  | IL and DL move the cursor to the first column (DEC); libvterm leaves the column. | Random streams put a CR before IL and DL; from vttest, as D7. |
@@ -237,6 +237,8 @@ final class DifferentialTests: XCTestCase {
             ("D26 CPR after a wide character at the end", "\u{1B}[1;79H漢\u{1B}[6n"),
             ("D27 padding before a wide character", "\u{1B}[1;80Hx\u{1B}[1;80H漢"),
             ("D28 DCH outside the region", "\u{1B}[3;5r\u{1B}[1;1Habc\u{1B}[1;1H\u{1B}[P"),
+            ("D31 DECRC below the region", "\u{1B}[?6h\u{1B}[20;1H\u{1B}7\u{1B}[2;5r\u{1B}8X"),
+            ("D31 ?1049 l above the region", "\u{1B}[?6h\u{1B}[1;1H\u{1B}[?1049h\u{1B}[5;9r\u{1B}[?1049lX"),
             ("D29 mark after SCS", "\u{1B}(B\u{1B}[1;80Ha\u{301}"),
         ]
         for (name, text) in streams {

@@ -30,6 +30,8 @@ struct StreamGenerator {
     private var designated = false
     /// The main screen's DECSC slot (nil: nothing saved since the start or RIS).
     private var saved: SavedKey?
+    /// The cursor row at the last save (D31).
+    private var savedRow: Int?
     /// How the alternate screen was entered: 1049 or 1047 (0: on the main screen).
     private var alternateEntry = 0
     /// The previous element printed narrow ASCII (REP may follow).
@@ -354,16 +356,12 @@ struct StreamGenerator {
             if onMain {
                 let mode = 1049
                 alternateEntry = mode
-                if mode == 1049 { saved = key(terminal) }
+                if mode == 1049 { saved = key(terminal); savedRow = terminal.cursorState.row }
                 return Array("\u{1B}[?\(mode)h".utf8)
             }
             let mode = alternateEntry
             alternateEntry = 0
-            // D31: how a later DECRC or ?1048 l lands after leaving 1049 in origin
-            // mode differs between libvterm and xterm (directed tests cover 1049 l
-            // itself), so streams leave origin mode first.
-            let prefix = terminal.modes.originMode ? "\u{1B}[?6l" : ""
-            return Array((prefix + "\u{1B}[?\(mode)l").utf8)
+            return Array((restorePrefix(terminal) + "\u{1B}[?\(mode)l").utf8)
         default:
             return Array("\u{1B}[?1\(letter)".utf8)  // DECCKM: no visible effect, exercises the path
         }
@@ -408,10 +406,21 @@ struct StreamGenerator {
         guard alternateEntry == 0 else { return Array("\u{1B}[\(random.below(3))D".utf8) }
         if random.chance(50) || saved == nil {
             saved = key(terminal)
+            savedRow = terminal.cursorState.row
             return random.chance(70) ? Array("\u{1B}7".utf8) : Array("\u{1B}[?1048h".utf8)
         }
         guard saved == key(terminal) else { return Array("\u{1B}[\(random.below(3))D".utf8) }
-        return random.chance(70) ? Array("\u{1B}8".utf8) : Array("\u{1B}[?1048l".utf8)
+        return Array((restorePrefix(terminal) + (random.chance(70) ? "\u{1B}8" : "\u{1B}[?1048l")).utf8)
+    }
+
+    /// D31: a restore in origin mode of a cursor saved outside the current
+    /// scroll region: xterm (and Lumen) stop it at the bottom margin and leave a
+    /// row above the region; libvterm moves it into the region from either side
+    /// for ?1049 l and not at all for DECRC. Resetting the region first (which
+    /// homes the cursor, so nothing else changes) keeps streams where all agree.
+    private func restorePrefix(_ terminal: Terminal) -> String {
+        guard terminal.modes.originMode, let row = savedRow, !terminal.scrollRegion.contains(row) else { return "" }
+        return "\u{1B}[r"
     }
 
     private mutating func reset() -> [UInt8] {

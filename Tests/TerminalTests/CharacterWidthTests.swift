@@ -1,7 +1,18 @@
-import Terminal
+@testable import Terminal
 import XCTest
 
 final class CharacterWidthTests: XCTestCase {
+    /// The Basic Multilingual Plane is answered from a table made at first use;
+    /// it must agree with the range tables for every scalar.
+    func testBasicPlaneTableAgreesWithTheRangeTables() {
+        var disagreements: [String] = []
+        for scalar in UInt32(0) ..< 0x1_0000 where CharacterWidth.of(scalar) != CharacterWidth.searchedWidth(scalar) {
+            disagreements.append(String(scalar, radix: 16))
+            if disagreements.count == 10 { break }
+        }
+        XCTAssertTrue(disagreements.isEmpty, "widths differ at U+\(disagreements.joined(separator: ", U+"))")
+    }
+
     func testControlsAreZero() {
         for scalar: UInt32 in [0x00, 0x07, 0x1B, 0x1F, 0x7F, 0x80, 0x9B, 0x9F] {
             XCTAssertEqual(CharacterWidth.of(scalar), 0, "U+\(String(scalar, radix: 16))")

@@ -88,6 +88,19 @@ final class TerminalModesTests: XCTestCase {
         XCTAssertEqual(screenLines(t), ["b", "c"])
     }
 
+    /// xterm restores through origin-relative positioning: in origin mode a
+    /// cursor saved below a region set meanwhile comes back on the region's last line.
+    func testRestoringInOriginModeStopsAtTheBottomMargin() {
+        let t = terminal(columns: 10, rows: 8, "\(esc)[?6h\(esc)[7;1H\(esc)[?1049h\(esc)[2;4r\(esc)[?1049l")
+        XCTAssertEqual(cursorOf(t), [3, 0], "1049 l lands on the bottom margin")
+        t.feed("\(esc)[r\(esc)[8;3H\(esc)7\(esc)[3;5r\(esc)8")
+        XCTAssertEqual(cursorOf(t), [4, 2], "so does DECRC")
+        t.feed("\(esc)[r\(esc)[1;1H\(esc)7\(esc)[3;5r\(esc)8")
+        XCTAssertEqual(cursorOf(t), [0, 0], "a row above the region is kept")
+        t.feed("\(esc)[?6l\(esc)[r\(esc)[8;1H\(esc)7\(esc)[3;5r\(esc)8")
+        XCTAssertEqual(cursorOf(t), [7, 0], "outside origin mode nothing is clamped")
+    }
+
     func testRepeated1049IsHarmless() {
         let t = terminal("text\(esc)[?1049h\(esc)[?1049hx\(esc)[?1049l\(esc)[?1049l")
         XCTAssertEqual(screenLines(t)[0], "text")

@@ -262,6 +262,33 @@ final class VTParserTests: XCTestCase {
         XCTAssertEqual(performer.events, fed)
     }
 
+    /// Whole CSI sequences inside one buffer take a fast path; it must give
+    /// exactly what the state machine gives byte by byte, at every edge of it.
+    func testCSIFastPathEqualsTheStateMachine() {
+        let sequences = [
+            "\(esc)[H", "\(esc)[m", "\(esc)[;H", "\(esc)[5;H", "\(esc)[;5H", "\(esc)[1;m", "\(esc)[;;;m",
+            "\(esc)[38;5;196;48;5;21;1m", "\(esc)[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16m",
+            "\(esc)[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17m", "\(esc)[99999;123456789H", "\(esc)[0065535m",
+            "\(esc)[65536m", "\(esc)[7;1234H", "\(esc)[12345;6789;1;22;333;4444;55555H",
+            "\(esc)[?25l", "\(esc)[?1049;2004h", "\(esc)[>c", "\(esc)[=1c", "\(esc)[<1;2M",
+            "\(esc)[38:2::1:2:3m", "\(esc)[4:3m", "\(esc)[1;4:3m", "\(esc)[1?m", "\(esc)[1 q", "\(esc)[1$p",
+            "\(esc)[1\n2H", "\(esc)[12\u{7F}3H", "\(esc)[1\(esc)[2H", "\(esc)[1\u{18}H", "\(esc)[?", "\(esc)[12", "\(esc)[1;",
+            "\(esc)[\u{80}m", "\(esc)[1;2é", "\(esc)[", "\(esc)",
+        ]
+        for sequence in sequences {
+            for suffix in ["", "x", "\(esc)[1m"] {
+                let input = Array((sequence + suffix).utf8)
+                parser = VTParser()
+                let fed = parse(input)
+                var single = VTParser()
+                var performer = RecordingPerformer()
+                for byte in input { single.advance(&performer, byte: byte) }
+                XCTAssertEqual(fed, performer.events, (sequence + suffix).debugDescription)
+                XCTAssertEqual(parser.state, single.state, (sequence + suffix).debugDescription)
+            }
+        }
+    }
+
     func testStateTransitions() {
         var performer = RecordingPerformer()
         let steps: [(String, VTParserState)] = [

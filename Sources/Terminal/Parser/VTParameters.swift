@@ -20,10 +20,17 @@ public struct VTParameters {
     /// Number of closed groups.
     public private(set) var count: Int = 0
     private var componentCount: Int = 0
+    /// Where the open group starts in `components` (the last closed group's
+    /// end): kept apart so that closing a group never reads `groupEnds` back
+    /// right after writing it (a store-forwarding stall on the hot path).
+    private var openGroupStart: Int = 0
     /// The value being accumulated from digits.
     private var current: UInt16 = 0
     /// Any parameter byte seen since `removeAll` (so a final byte closes a group).
     private var hasBytes = false
+    /// Some parameter has sub-parameters. Without them (nearly always) parameter
+    /// i is simply component i, and the accessors skip the group bookkeeping.
+    private var hasSubparameters = false
     /// A limit was hit; the parser turns this into `ignoring`.
     private(set) var overflowed = false
 
@@ -34,7 +41,7 @@ public struct VTParameters {
     public init(_ groups: [[UInt16]]) {
         for group in groups {
             for (index, value) in group.enumerated() {
-                if index > 0 { pushComponent() }
+                if index > 0 { pushComponent(); hasSubparameters = true }
                 current = value
                 hasBytes = true
             }
@@ -48,20 +55,25 @@ public struct VTParameters {
     public var isEmpty: Bool { count == 0 }
 
     /// Parameter `index`'s value (component 0); 0 when absent.
+    @inline(__always)
     public subscript(index: Int) -> UInt16 {
-        component(0, at: index)
+        if !hasSubparameters { return index >= 0 && index < count ? components[index] : 0 }
+        return component(0, at: index)
     }
 
     /// Parameter `index` as an Int, with `defaultValue` when it is absent or 0
     /// (the ECMA-48 convention: `CSI 0 A` and `CSI A` both move one line).
+    @inline(__always)
     public func value(at index: Int, default defaultValue: Int) -> Int {
         let raw = self[index]
         return raw == 0 ? defaultValue : Int(raw)
     }
 
     /// Number of components of parameter `index` (1 + its sub-parameters); 0 when absent.
+    @inline(__always)
     public func componentCount(at index: Int) -> Int {
         guard index >= 0 && index < count else { return 0 }
+        if !hasSubparameters { return 1 }
         return Int(groupEnds[index]) - groupStart(index)
     }
 
@@ -80,8 +92,10 @@ public struct VTParameters {
     mutating func removeAll() {
         count = 0
         componentCount = 0
+        openGroupStart = 0
         current = 0
         hasBytes = false
+        hasSubparameters = false
         overflowed = false
     }
 
@@ -89,6 +103,13 @@ public struct VTParameters {
     @inline(__always)
     mutating func accept(_ byte: UInt8) {
         hasBytes = true
+        let digit = byte &- 0x30
+        if digit < 10 {
+            // Saturating: an absurd value stays absurd rather than wrapping to a
+            // sane one. (In 32 bits 65535 × 10 + 9 cannot overflow.)
+            current = UInt16(truncatingIfNeeded: min(UInt32(current) &* 10 &+ UInt32(digit), 0xFFFF))
+            return
+        }
         switch byte {
         case UInt8(ascii: ";"):
             pushComponent()
@@ -97,12 +118,26 @@ public struct VTParameters {
         case UInt8(ascii: ":"):
             pushComponent()
             current = 0
+            hasSubparameters = true
         default:
-            // Saturating: an absurd value stays absurd rather than wrapping to a sane one.
-            let (times10, overflow1) = current.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt16(byte &- 0x30))
-            current = (overflow1 || overflow2) ? UInt16.max : sum
+            break  // not a parameter byte: the parser never sends one
         }
+    }
+
+    /// Appends a whole parameter without sub-parameters: the parser's fast
+    /// path, which has already read its digits. Past the limit it only sets
+    /// `overflowed`, as `accept` would have.
+    @inline(__always)
+    mutating func appendParameter(_ value: UInt16) {
+        guard count < VTParameters.maximumCount else {
+            overflowed = true
+            return
+        }
+        components[count] = value
+        groupEnds[count] = UInt8(truncatingIfNeeded: count + 1)
+        count += 1
+        componentCount = count
+        openGroupStart = count
     }
 
     /// Closes the last parameter when the final byte arrives.
@@ -130,11 +165,12 @@ public struct VTParameters {
         }
         // A group whose components all overflowed would be empty; keep it
         // readable as a zero rather than borrowing the previous group's end.
-        if componentCount == groupStart(count) {
+        if componentCount == openGroupStart {
             overflowed = true
             return
         }
-        groupEnds[count] = UInt8(componentCount)
+        groupEnds[count] = UInt8(truncatingIfNeeded: componentCount)
+        openGroupStart = componentCount
         count += 1
     }
 }

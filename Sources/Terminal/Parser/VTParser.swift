@@ -50,11 +50,81 @@ public struct VTParser {
                 while end < count && bytes[end] &- 0x20 < 0x5F { end += 1 }
                 performer.printASCII(UnsafeBufferPointer(rebasing: bytes[index ..< end]))
                 index = end
+            } else if byte == 0x1B && state == .ground && !utf8.isPending,
+                      let end = dispatchSimpleCSI(&performer, bytes: bytes, escape: index) {
+                index = end
             } else {
                 advanceSlowly(&performer, byte: byte)
                 index += 1
             }
         }
+    }
+
+    /// The common CSI shape, `ESC [` + optional private marker + digits, `;`
+    /// and `:` + a final byte, wholly inside `bytes`: parsed in one tight loop
+    /// instead of a table transition per byte (SGR and cursor positioning are
+    /// most of what programs send). Returns the index after the final byte, or
+    /// nil, having changed nothing, for anything else (intermediates, controls
+    /// inside the sequence, a sequence cut by the end of the buffer), which the
+    /// state machine then takes byte by byte. The result is the same either way:
+    /// this is exactly the ground → escape → csiEntry → csiParam → dispatch path
+    /// of the table.
+    @inline(__always)
+    private mutating func dispatchSimpleCSI<P: VTPerformer>(_ performer: inout P, bytes: UnsafeBufferPointer<UInt8>,
+                                                           escape: Int) -> Int? {
+        let count = bytes.count
+        var index = escape + 1
+        guard index < count && bytes[index] == UInt8(ascii: "[") else { return nil }
+        index += 1
+        guard index < count else { return nil }
+        // Into locals, not the parser's own fields: a sequence the fast path
+        // cannot finish then leaves no trace. (Also, handing a field of `self` to
+        // the performer makes the compiler copy it first, which right after the
+        // byte-wise writes costs more than the parsing.)
+        var parameters = VTParameters()
+        var intermediates = VTIntermediates()
+        if bytes[index] &- 0x3C < 4 {  // private marker < = > ?
+            _ = intermediates.append(bytes[index])
+            index += 1
+        }
+        // Digits and `;` only (sub-parameters take the table path). Each
+        // parameter is accumulated in a register and stored once; no parameter
+        // bytes at all means no parameters (`CSI H`), as on the table path.
+        guard index < count else { return nil }
+        if bytes[index] &- 0x30 < 0x0C {
+            while true {
+                var value: UInt32 = 0
+                var digit = UInt32(bytes[index] &- 0x30)
+                if digit < 10 && index + 3 < count {
+                    // Parameters are short: take up to three digits without a
+                    // branch per digit (the number's end is what a branch would
+                    // mispredict), then any further ones one by one.
+                    let second = UInt32(bytes[index + 1] &- 0x30)
+                    let third = UInt32(bytes[index + 2] &- 0x30)
+                    let hasSecond = second < 10
+                    let hasThird = hasSecond && third < 10
+                    value = hasThird ? digit &* 100 &+ second &* 10 &+ third : (hasSecond ? digit &* 10 &+ second : digit)
+                    index += hasThird ? 3 : (hasSecond ? 2 : 1)
+                    guard index < count else { return nil }
+                    digit = UInt32(bytes[index] &- 0x30)
+                }
+                while digit < 10 {
+                    // Saturating, as `VTParameters.accept`.
+                    value = min(value &* 10 &+ digit, 0xFFFF)
+                    index += 1
+                    guard index < count else { return nil }
+                    digit = UInt32(bytes[index] &- 0x30)
+                }
+                parameters.appendParameter(UInt16(truncatingIfNeeded: value))
+                guard bytes[index] == UInt8(ascii: ";") else { break }
+                index += 1
+                guard index < count else { return nil }
+            }
+        }
+        guard bytes[index] &- 0x40 < 0x3F else { return nil }
+        let final = bytes[index]
+        performer.csiDispatch(parameters, intermediates: intermediates, ignoring: parameters.overflowed, final: final)
+        return index + 1
     }
 
     /// Processes an array of bytes.

@@ -127,6 +127,14 @@ extension TerminalCore {
         pen = saved.pen
         charsets = saved.charsets
         modes.originMode = saved.originMode
+        // xterm restores through its origin-relative cursor positioning, which in
+        // origin mode stops at the bottom margin: a cursor saved below a region
+        // set since then comes back on the region's last line. (A row above the
+        // top margin is kept, as in xterm.)
+        if modes.originMode && cursor.row > scrollBottom {
+            cursor.row = scrollBottom
+            cursor.pendingWrap = false
+        }
     }
 
     // MARK: Resets

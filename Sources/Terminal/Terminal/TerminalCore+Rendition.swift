@@ -67,7 +67,12 @@ extension TerminalCore {
     ///
     /// Returns the colour (nil if malformed or out of range) and how many
     /// *extra* parameters the semicolon form used up.
+    @inline(__always)
     private func extendedColor(_ parameters: VTParameters, at index: Int) -> (TerminalColor?, Int) {
+        // The semicolon form `38;5;n` first: what nearly every program sends.
+        if parameters.componentCount(at: index) <= 1 && index + 2 < parameters.count && parameters[index + 1] == 5 {
+            return (indexedColor(parameters[index + 2]), 2)
+        }
         let components = parameters.componentCount(at: index)
         if components > 1 {
             let kind = parameters.component(1, at: index)

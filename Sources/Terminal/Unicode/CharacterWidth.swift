@@ -40,9 +40,41 @@ public enum CharacterWidth {
     }
 
     private static func lookUp(_ scalar: UInt32) -> Int {
+        if scalar < 0x1_0000 { return Int(basicPlane[Int(scalar)]) }
+        return searchedWidth(scalar)
+    }
+
+    /// The width from the range tables alone (what `basicPlane` is made to agree with).
+    static func searchedWidth(_ scalar: UInt32) -> Int {
+        if scalar < 0x20 || (scalar >= 0x7F && scalar < 0xA0) { return 0 }
         if contains(CharacterWidthTables.zeroWidth, scalar) { return 0 }
         if scalar >= 0x1100 && contains(CharacterWidthTables.doubleWidth, scalar) { return 2 }
         return 1
+    }
+
+    /// The width of every scalar of the Basic Multilingual Plane, a byte each
+    /// (64 KiB, made from the range tables on first use): nearly all text a
+    /// terminal shows is in the BMP, and a table read costs a fraction of the
+    /// two binary searches. The other planes still search.
+    private static let basicPlane: [UInt8] = makeBasicPlane()
+
+    private static func makeBasicPlane() -> [UInt8] {
+        var widths = [UInt8](repeating: 1, count: 0x1_0000)
+        for scalar in 0 ..< 0x20 { widths[scalar] = 0 }
+        for scalar in 0x7F ..< 0xA0 { widths[scalar] = 0 }
+        // Double first: a zero-width range inside a wide block wins, as in `lookUp`'s order.
+        for (table, width) in [(CharacterWidthTables.doubleWidth, UInt8(2)), (CharacterWidthTables.zeroWidth, UInt8(0))] {
+            for entry in table {
+                let first = Int(CharacterWidthTables.start(entry))
+                let last = first + Int(CharacterWidthTables.length(entry))
+                guard first < 0x1_0000 else { break }
+                // The search only consults the wide table from U+1100 on.
+                let low = max(first, width == 2 ? 0x1100 : 0)
+                let high = min(last, 0xFFFF)
+                if low <= high { for scalar in low ... high { widths[scalar] = width } }
+            }
+        }
+        return widths
     }
 
     /// Binary search in a table of packed ranges (see `CharacterWidthTables`):
