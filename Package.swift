@@ -22,6 +22,8 @@ var targets: [Target] = [
     // CFreeType is declared below: from pkg-config on the host, from the sysroot in the kernel.
     .target(name: "Text", dependencies: ["CFreeType", "Graphics"]),
     .target(name: "Console", dependencies: ["Terminal", "Text", "Graphics"]),
+    .target(name: "Storage"),
+    .target(name: "Shell"),
 ]
 
 var products: [Product] = []
@@ -33,7 +35,7 @@ if kernelBuild {
         .target(
             name: "Kernel",
             dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "Graphics", "Terminal", "Text",
-                           "Console", "Keyboard", "KernelSupport", "CFreeType"]),
+                           "Console", "Keyboard", "Storage", "Shell", "KernelSupport", "CFreeType"]),
     ]
 } else {
     targets += [
@@ -56,6 +58,8 @@ if kernelBuild {
         .testTarget(name: "TextTests", dependencies: ["Text", "Graphics"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Platform", "VirtIO"]),
         .testTarget(name: "InputTests", dependencies: ["Drivers", "Keyboard", "VirtIO", "Platform"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell"]),
     ]
 }
 

@@ -14,6 +14,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 from qmp import QMPClient
@@ -30,6 +31,8 @@ WORKLOADS = [
     ("key_to_pixel_ms", "key-to-pixel latency", "ms"),
     ("block_raw_read_mbps", "block: raw sequential read", "MB/s"),
     ("block_file_read_mbps", "block: 64 MiB file read", "MB/s"),
+    ("block_file_write_mbps", "block: 64 MiB file write (synced)", "MB/s"),
+    ("block_small_files_per_s", "block: 200 small files created (synced)", "files/s"),
     ("net_tcp_download_mbps", "net: TCP download 16 MiB", "MB/s"),
     ("net_ping_rtt_ms", "net: ping RTT to gateway", "ms"),
     ("rng_bytes_per_s", "rng: 1 MiB from virtio-rng (legacy)", "B/s"),
@@ -123,7 +126,7 @@ def number(value):
     """Short human form: 85.8M, 12345, 0.1."""
     if abs(value) >= 1e6:
         return f"{value / 1e6:.1f}M"
-    if abs(value) >= 1e4 or float(value).is_integer():
+    if abs(value) >= 1e3 or float(value).is_integer():
         return f"{value:.0f}"
     return f"{value:.3g}"
 
@@ -314,6 +317,85 @@ def bench_rng_notifications(kernel, runs, event_idx):
     return summary(kicks), summary(irqs)
 
 
+def bench_disk(kernel, runs, mebibytes=64):
+    """`disk-bench N`: raw sequential reads through the driver, an N MiB file
+    written (and synced) then read through FAT, 200 small files created; a fresh
+    FAT32 image (mkfs.fat) per run, attached as virtio-blk."""
+    figures = {"raw": [], "write": [], "read": [], "small": []}
+    with tempfile.TemporaryDirectory() as work:
+        for _ in range(runs):
+            image = os.path.join(work, "disk.img")
+            if os.path.exists(image):
+                os.unlink(image)
+            subprocess.run(["mkfs.fat", "-F", "32", "-C", image, str((mebibytes + 64) * 1024)],
+                           check=True, stdout=subprocess.DEVNULL)
+            guest = Guest(kernel, memory=512, extra=["-drive", f"if=none,id=d0,format=raw,file={image}",
+                                                     "-device", "virtio-blk-device,drive=d0"])
+            try:
+                guest.wait_for(PROMPT)
+                out = guest.command(f"disk-bench {mebibytes}", timeout=300)
+                for key, pattern in (("raw", r"raw read .*\((\d+) MB/s\)"), ("write", r"file write .*\((\d+) MB/s\)"),
+                                     ("read", r"file read .*\((\d+) MB/s\)"), ("small", r"small files .*\((\d+) files/s\)")):
+                    match = re.search(pattern, out)
+                    if not match:
+                        raise RuntimeError(f"unexpected disk-bench output: {out!r}")
+                    figures[key].append(float(match.group(1)))
+            finally:
+                guest.stop()
+    return {key: summary(values) for key, values in figures.items()}
+
+
+def bench_host(args):
+    """Host micro-benchmarks of the portable modules, in the same report:
+    scripts/terminal-bench (Lumen's terminal against libvterm, same process) and
+    scripts/host-bench (glyph blending, FAT32 on a RAM disk). TCP over a loopback
+    pair waits for the network stack (issue 8)."""
+    scripts = os.path.dirname(os.path.abspath(__file__))
+    host = {"tcp_loopback_mbps": "not yet"}
+    with tempfile.TemporaryDirectory() as work:
+        terminal = os.path.join(work, "terminal.json")
+        sizes = ["--runs", "1", "--bytes", str(256 << 10)] if args.smoke else ["--runs", str(args.runs)]
+        try:
+            subprocess.run([os.path.join(scripts, "terminal-bench"), *sizes, "--json", terminal], check=True,
+                           stdout=subprocess.DEVNULL, timeout=900)
+            with open(terminal) as f:
+                host["terminal"] = json.load(f)
+        except (subprocess.SubprocessError, OSError, ValueError) as e:
+            host["terminal"] = f"failed: {e}"
+        other = os.path.join(work, "host.json")
+        try:
+            subprocess.run([os.path.join(scripts, "host-bench"), *(["--smoke"] if args.smoke else ["--runs", str(args.runs)]),
+                            "--json", other], check=True, stdout=subprocess.DEVNULL, timeout=900)
+            with open(other) as f:
+                host.update(json.load(f))
+        except (subprocess.SubprocessError, OSError, ValueError) as e:
+            host["modules"] = f"failed: {e}"
+    return host
+
+
+def print_host(host):
+    print("\nhost micro-benchmarks (release builds, this machine)")
+    terminal = host.get("terminal")
+    if isinstance(terminal, dict):
+        print(f"  {'terminal payload':24} {'Lumen MB/s':>11} {'libvterm MB/s':>14} {'ratio':>7}")
+        for name, entry in terminal["payloads"].items():
+            print(f"  {name:24} {number(entry['lumen_mbps']['median']):>11} "
+                  f"{number(entry['libvterm_mbps']['median']):>14} {entry['ratio']:>6.2f}×")
+    else:
+        print(f"  terminal vs libvterm: {terminal}")
+    for key, label, unit in (("glyph_blend_mcells_per_s", "glyph blending over the surface", "Mcells/s"),
+                             ("glyph_blend_onto_background_mcells_per_s", "glyph blending onto a background", "Mcells/s"),
+                             ("fat_ramdisk_write_mbps", "FAT32 RAM disk: file write", "MB/s"),
+                             ("fat_ramdisk_read_mbps", "FAT32 RAM disk: file read", "MB/s"),
+                             ("fat_ramdisk_small_files_per_s", "FAT32 RAM disk: small files", "files/s"),
+                             ("tcp_loopback_mbps", "TCP over a loopback pair", "MB/s")):
+        value = host.get(key, "missing")
+        if isinstance(value, dict):
+            print(f"  {label:40} {number(value['median']):>10}  ({number(value['min'])} – {number(value['max'])}) {unit}")
+        else:
+            print(f"  {label:40} {value:>10}  {unit}")
+
+
 def image_sizes(kernel):
     """File size and the sum of PT_LOAD memory sizes (what occupies RAM)."""
     with open(kernel, "rb") as f:
@@ -367,9 +449,18 @@ def main():
         k, i = bench_rng_notifications(args.kernel, args.runs, event_idx)
         results["rng_kicks_per_1000" + suffix] = k
         results["rng_interrupts_per_1000" + suffix] = i
+    print(f"disk: {args.runs} runs of disk-bench …", file=sys.stderr, flush=True)
+    disk = bench_disk(args.kernel, args.runs, mebibytes=8 if args.smoke else 64)
+    results["block_raw_read_mbps"] = disk["raw"]
+    results["block_file_read_mbps"] = disk["read"]
+    results["block_file_write_mbps"] = disk["write"]
+    results["block_small_files_per_s"] = disk["small"]
     file_size, loaded = image_sizes(args.kernel)
     results["image_bytes"] = file_size
     results["image_loaded_bytes"] = loaded
+
+    print("host micro-benchmarks …", file=sys.stderr, flush=True)
+    host = bench_host(args)
 
     linux = run_against_linux(args) if args.against == "linux" else None
 
@@ -389,8 +480,10 @@ def main():
             line = f"{value:>10}  {'':<22}"
         print(f"{label:44} {line} {unit}")
 
+    print_host(host)
+
     os.makedirs(args.out, exist_ok=True)
-    report = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "qemu": qemu_version,
+    report = {"host": host, "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "qemu": qemu_version,
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "kernel": args.kernel,
               "workloads": {name: {"label": label, "unit": unit, "lumen": results[name]}
                             for name, label, unit in WORKLOADS}}

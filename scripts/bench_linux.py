@@ -44,7 +44,7 @@ MODULES = ["virtio_mmio", "virtio_blk", "virtio_net", "virtio_input", "virtio_rn
 APPLETS = ["sh", "ash", "mount", "umount", "insmod", "mkdir", "cat", "echo", "date", "dd", "sed",
            "grep", "sleep", "setsid", "cttyhack", "ip", "udhcpc", "wget", "ping", "free", "ls",
            "uname", "test", "[", "true", "head", "tail", "sync", "dmesg", "ifconfig", "route", "wc",
-           "stty", "clear", "printf", "time"]
+           "stty", "clear", "printf", "time", "rm"]
 READY = b"LINUX-BENCH-READY"
 PROMPT = b"@linux# "
 RESOLUTION = (1024, 768)     # the same virtio-gpu mode as Lumen's benchmarks
@@ -222,6 +222,14 @@ file) grep -q ' /mnt ' /proc/mounts || mount -t vfat -o ro /dev/vda /mnt
       sync; echo 3 > /proc/sys/vm/drop_caches
       ns; a=$T; dd if=/mnt/BIG.BIN of=/dev/null bs=1M 2>/tmp/dd; ns; b=$T
       echo "RESULT file $(dd_bytes 1048576) $((b-a))" ;;
+fwrite) umount /mnt 2>/dev/null; mount -t vfat /dev/vda /mnt
+      ns; a=$T; dd if=/dev/zero of=/mnt/WRITE.BIN bs=1M count=$2 conv=fsync 2>/tmp/dd; ns; b=$T
+      echo "RESULT fwrite $(dd_bytes 1048576) $((b-a))"; rm -f /mnt/WRITE.BIN; sync ;;
+small) umount /mnt 2>/dev/null; mount -t vfat /dev/vda /mnt; rm -rf /mnt/SMALL; mkdir /mnt/SMALL; sync
+      i=0; ns; a=$T
+      while [ $i -lt $2 ]; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx > /mnt/SMALL/file-$i.txt; i=$((i+1)); done
+      sync; ns; b=$T
+      echo "RESULT small $2 $((b-a))"; rm -rf /mnt/SMALL; sync ;;
 netup) ip link set lo up; ip link set eth0 up
       udhcpc -i eth0 -s /bin/udhcpc-script -q -n -t 10 -T 1 >/tmp/udhcpc 2>&1 || cat /tmp/udhcpc
       ip -4 addr show eth0 | grep inet ;;
@@ -310,8 +318,9 @@ def build_initramfs(root, path, text_bytes):
 
 
 def make_disk(path, file_mib):
-    """A FAT32 disk image (whole device, like Lumen's) holding BIG.BIN of file_mib MiB."""
-    size = max(48, file_mib + 16)
+    """A FAT32 disk image (whole device, like Lumen's) holding BIG.BIN of file_mib MiB,
+    with room for the write workload's file of the same size."""
+    size = max(48, 2 * file_mib + 16)
     if os.path.exists(path):
         return path
     tmp = path + ".tmp"
@@ -580,10 +589,10 @@ def run_linux(runs=3, idle_seconds=10.0, keys=20, text_bytes=1 << 20, rng_bytes=
     image = kernel_image(root, cache)
     release, modules, builtin = module_plan(root)
     initrd = build_initramfs(root, os.path.join(cache, f"initrd-{text_bytes}.cpio.gz"), text_bytes)
-    disk = make_disk(os.path.join(cache, f"disk-{file_mib}m.img"), file_mib)
+    disk = make_disk(os.path.join(cache, f"disk-{file_mib}m-rw.img"), file_mib)
     raw_mib = min(raw_mib, os.path.getsize(disk) >> 20)
 
-    values = {k: [] for k in ("prompt", "frame", "cat", "keys", "raw", "file", "tcp", "ping",
+    values = {k: [] for k in ("prompt", "frame", "cat", "keys", "raw", "file", "fwrite", "small", "tcp", "ping",
                               "rng_modern", "rng_legacy", "idle", "ram", "dump")}
     failures = {}
 
@@ -654,6 +663,8 @@ def run_linux(runs=3, idle_seconds=10.0, keys=20, text_bytes=1 << 20, rng_bytes=
                 measure(guest, "rng_modern", guest_rate(guest, "rng_modern", f"bench rng {rng_bytes}", 1))
                 measure(guest, "raw", guest_rate(guest, "raw", f"bench raw {raw_mib}", 1e6))
                 measure(guest, "file", guest_rate(guest, "file", "bench file", 1e6))
+                measure(guest, "fwrite", guest_rate(guest, "fwrite", f"bench fwrite {file_mib}", 1e6))
+                measure(guest, "small", guest_rate(guest, "small", "bench small 200", 1))
                 measure(guest, "tcp", network(guest, server.port))
                 measure(guest, "ping", lambda: ping_work(guest))
             finally:
@@ -692,6 +703,8 @@ def run_linux(runs=3, idle_seconds=10.0, keys=20, text_bytes=1 << 20, rng_bytes=
         "key_to_pixel_ms": keys_result,
         "block_raw_read_mbps": result("raw"),
         "block_file_read_mbps": result("file"),
+        "block_file_write_mbps": result("fwrite"),
+        "block_small_files_per_s": result("small"),
         "net_tcp_download_mbps": result("tcp"),
         "net_ping_rtt_ms": result("ping"),
         "rng_bytes_per_s": result("rng_legacy") if legacy_rng else "n/a: not run (--no-legacy)",

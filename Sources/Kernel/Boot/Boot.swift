@@ -86,7 +86,8 @@ enum Boot {
               + ", GIC " + hex(distributor.base) + ", timer \(GenericTimer.frequency / 1_000_000) MHz")
         bootLog("CPU: core 0 of \(machine.cpuCount), entered at EL\(entryLevel), running at EL1, MMU and caches on")
 
-        // 5. Devices.
+        // 5. Devices (the real-time clock first: files written from now on get its time).
+        Clock.start()
         FirmwareConfig.start()
         VirtioDevices.start()
         Display.start()
@@ -102,14 +103,13 @@ enum Boot {
                 Screen.redraw = { TestPattern.draw() }
                 Screen.redraw?()
             } else {
-                Clock.start()
                 KernelConsole.start()
             }
             Screen.present()
             print("display: first frame at \(GenericTimer.now().nanoseconds / 1_000_000) ms")
         }
         print("ready in \(ready / 1_000_000) ms; type 'help' for commands")
-        Monitor.start()
+        KernelShell.start()
         EventLoop.run()
     }
 

@@ -197,16 +197,14 @@ enum KernelConsole {
     // MARK: - Input
 
     /// Bytes typed for console `index` (default: the one on the screen — keyboard
-    /// and paste). Console 1 runs the monitor; the others have no program yet.
+    /// and paste). Console 1 runs the shell; the others have no program yet.
     static func input(_ bytes: [UInt8], console index: Int? = nil) {
         let target = index ?? active
         if started, terminals[target].viewOffset != 0 {
             terminals[target].resetView()
             Screen.scheduleFrame()
         }
-        if target == 0 {
-            for byte in bytes { Monitor.receive(byte) }
-        }
+        if target == 0 { KernelShell.receive(bytes) }
     }
 
     /// Scroll Lock: output is held back (not lost) until it is released.
@@ -226,6 +224,8 @@ enum KernelConsole {
 
     static var applicationCursorKeys: Bool { started && terminals[active].modes.applicationCursorKeys }
     static var activeRows: Int { started ? terminals[active].rows : 24 }
+    /// Console 1's width (the shell's line editor), 80 without a display.
+    static var activeColumns: Int { started ? terminals[0].columns : 80 }
     static var fontSize: Int { renderer?.cache.pixelSize ?? defaultPixelSize }
 
     // MARK: - Switching, fonts, scrollback
@@ -268,7 +268,15 @@ enum KernelConsole {
 
 /// Everything printed goes to the UART and to console 1 (the serial port mirrors it).
 enum ConsoleOutput {
+    /// While set, what is printed goes here instead (a shell command whose
+    /// output is piped or redirected; see `KernelShell.printing`).
+    static var capture: [UInt8]? = nil
+
     static func put(_ byte: UInt8) {
+        if capture != nil {
+            capture!.append(byte)
+            return
+        }
         UART.put(byte)
         KernelConsole.write(byte)
     }

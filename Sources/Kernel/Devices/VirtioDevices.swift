@@ -42,6 +42,7 @@ enum VirtioDevices {
             bootLog("virtio: slot at " + hex(rejected.base) + " ignored: " + rejected.error.message)
         }
         startEntropyDevices(registry)
+        Disks.start(registry)
         InputDevices.start(registry)
     }
 
@@ -68,6 +69,7 @@ enum VirtioDevices {
     /// power-off or reboot).
     static func shutdownAll() {
         for rng in rngs { rng.shutdown() }
+        Disks.shutdownAll()
         InputDevices.shutdownAll()
     }
 

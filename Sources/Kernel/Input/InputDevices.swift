@@ -90,6 +90,14 @@ enum InputDevices {
 
     static var currentLEDs: InputLEDs { InputLEDs(rawValue: UInt16(keyboard.leds.rawValue)) }
 
+    /// `led caps on` and friends: the lock changes as if its key were pressed.
+    static func setLock(_ lock: Locks, on: Bool) {
+        var locks = keyboard.leds
+        if on { locks.insert(lock) } else { locks.remove(lock) }
+        keyboard.state.setLocks(locks)
+        deliver(KeyOutput(ledsChanged: true))
+    }
+
     // MARK: - Events
 
     static func handle(_ frame: InputFrame, from device: KernelInput) {

@@ -173,6 +173,10 @@ final class ModelDevice {
     /// The used length to report (default: all writable bytes).
     var usedLength: ((ModelRequest) -> UInt32)? = nil
     var keepsLog = true
+    /// Queues whose requests the device takes but does not complete by itself: a
+    /// backend completes them with `publishHeld` when it has something to put in
+    /// them (virtio-net's receive buffers wait for frames).
+    var heldQueues: Set<Int> = []
     private(set) var interruptsRaised = 0
     private(set) var interruptsSuppressed = 0
     private var shuffleState: UInt64 = 0
@@ -667,7 +671,7 @@ final class ModelDevice {
         if let hostility, !queue.pending.isEmpty || !hostility.needsRequest {
             self.hostility = nil
             actOut(hostility, index, area: area)
-        } else {
+        } else if !heldQueues.contains(index) {
             while !queue.pending.isEmpty && completionBudget != 0 {
                 let request = takeNext(queue)
                 pushUsed(index, id: UInt32(request.head), length: serve(request))
@@ -675,7 +679,24 @@ final class ModelDevice {
                 if let budget = completionBudget { completionBudget = budget - 1 }
             }
         }
-        guard queue.usedIndex != old else { return }
+        interruptIfWanted(index, since: old)
+    }
+
+    /// Publishes used entries for requests a backend took from a held queue's
+    /// `pending` (e.g. receive buffers filled when a frame arrives), then interrupts
+    /// as the driver asked.
+    func publishHeld(_ index: Int, entries: [(id: UInt32, length: UInt32)]) {
+        let old = queues[index].usedIndex
+        for entry in entries {
+            pushUsed(index, id: entry.id, length: entry.length)
+            queues[index].completed += 1
+        }
+        interruptIfWanted(index, since: old)
+    }
+
+    private func interruptIfWanted(_ index: Int, since old: UInt16) {
+        let queue = queues[index]
+        guard queue.usedIndex != old, let area = areas(index) else { return }
         let wanted: Bool
         if negotiated(.ringEventIndex) {
             let usedEvent = load16(area.driver + 4 + 2 * UInt64(queue.size))

@@ -107,7 +107,7 @@ enum DisplayCommands {
         }
         do throws(GPUError) {
             let bytes = try gpu.edid(scanout: 0)
-            bytes.withUnsafeBytes { Monitor.printHex($0) }
+            bytes.withUnsafeBytes { SystemCommands.printHex($0) }
             let parsed: Result<EDID, EDIDError> = bytes.withUnsafeBytes { raw in
                 do throws(EDIDError) { return .success(try EDID(bytes: raw)) } catch { return .failure(error) }
             }

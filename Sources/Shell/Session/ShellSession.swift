@@ -1,0 +1,102 @@
+/// The shell as the kernel runs it on a terminal: bytes typed go to the line
+/// editor; a finished line is run by the interpreter; then a fresh prompt.
+/// Everything is shown through the environment's `writeToTerminal`.
+public final class ShellSession<Environment: ShellEnvironment> {
+    public let shell: Shell<Environment>
+    public var editor: LineEditor
+    /// When set, makes the prompt from the current directory before each line
+    /// (otherwise `editor.prompt` stays as it is).
+    public var makePrompt: ((_ currentDirectory: String) -> String)?
+
+    /// True while a command runs; bytes fed meanwhile are typed ahead.
+    public private(set) var isRunningCommand = false
+    private var typeahead: [UInt8] = []
+    private var started = false
+
+    private init(shell: Shell<Environment>, editor: LineEditor) {
+        self.shell = shell
+        self.editor = editor
+    }
+
+    public static func create(shell: Shell<Environment>, prompt: String = "lumen> ",
+                              columns: Int = 80) -> ShellSession<Environment> {
+        ShellSession(shell: shell, editor: LineEditor(prompt: prompt, columns: columns))
+    }
+
+    /// The terminal's width; the editor scrolls lines longer than this.
+    public var columns: Int {
+        get { editor.columns }
+        set { editor.columns = newValue }
+    }
+
+    /// Prints the first prompt.
+    public func start() {
+        started = true
+        showPrompt()
+    }
+
+    /// Replaces the history with a history file's contents (see `History.parse`).
+    public func loadHistory(_ fileBody: [UInt8]) {
+        shell.history = History.parse(fileBody, capacity: shell.history.capacity)
+    }
+
+    public func feed(_ bytes: [UInt8]) {
+        for byte in bytes { feed(byte) }
+    }
+
+    /// One byte from the terminal.
+    public func feed(_ byte: UInt8) {
+        if isRunningCommand {
+            // Fed from inside a running command (the environment polling its
+            // input): Ctrl-C interrupts it and drops what was typed ahead, as
+            // a tty does; anything else waits for the prompt.
+            if byte == 0x03 {
+                shell.interrupt()
+                typeahead.removeAll()
+            } else if typeahead.count < 4096 {
+                typeahead.append(byte)
+            }
+            return
+        }
+        if !started { start() }
+        process(byte)
+        // Bytes typed while a command ran, in the order they came (a command
+        // run from them may collect more).
+        while !typeahead.isEmpty {
+            let pending = typeahead
+            typeahead.removeAll()
+            for byte in pending { process(byte) }
+        }
+    }
+
+    private func process(_ byte: UInt8) {
+        var output: [UInt8] = []
+        let shell = self.shell
+        let revision = shell.history.revision
+        let event = editor.feed(byte, history: &shell.history, output: &output,
+                                completions: { line, cursor in shell.complete(line, cursor: cursor) })
+        shell.writeToTerminal(output)
+        switch event {
+        case .submitted(let line):
+            if shell.history.revision != revision { shell.environment.historyDidChange(shell.history) }
+            isRunningCommand = true
+            shell.execute(line)
+            isRunningCommand = false
+            showPrompt()
+        case .cancelled:
+            shell.lastStatus = 130
+        case .endOfInput, .clearScreen, .none:
+            break
+        }
+    }
+
+    /// A new line if a command left the cursor mid-line, then the prompt and
+    /// whatever is already in the editor.
+    private func showPrompt() {
+        var output: [UInt8] = []
+        if !shell.terminalAtLineStart { output.append(contentsOf: [0x0d, 0x0a]) }
+        if let makePrompt { editor.prompt = makePrompt(shell.currentDirectory) }
+        editor.startLine(into: &output)
+        shell.writeToTerminal(output)
+    }
+}

@@ -1,0 +1,134 @@
+import XCTest
+@testable import Storage
+
+final class FATDirectoryTests: XCTestCase {
+    func testMakeListAndRemoveDirectories() throws {
+        for (kind, sectors) in [(FATKind.fat12, 2880), (.fat16, 32_768), (.fat32, 70_000)] {
+            let (disk, volume) = try makeVolume(kind: kind, sectors: sectors)
+            let free = volume.freeBytes
+            try volume.makeDirectory("/Projects")
+            try volume.makeDirectory("/Projects/Lumen OS")
+            try volume.writeFile("/Projects/Lumen OS/main.swift", Array("print(1)\n".utf8))
+            XCTAssertEqual(names(try volume.list("/")), ["Projects"])
+            XCTAssertTrue(try volume.info("/projects/lumen os").isDirectory)
+            XCTAssertEqual(fatError { try volume.makeDirectory("/projects") }, .exists("/projects"))
+            XCTAssertEqual(fatError { try volume.removeDirectory("/Projects") }, .directoryNotEmpty("/Projects"))
+            XCTAssertEqual(fatError { try volume.removeDirectory("/Projects/Lumen OS/main.swift") },
+                           .notADirectory("/Projects/Lumen OS/main.swift"))
+            XCTAssertEqual(fatError { try volume.removeDirectory("/") }, .invalidOperation("cannot remove the root directory"))
+            let again = try remount(volume, disk)
+            XCTAssertEqual(try again.readFile("/Projects/Lumen OS/main.swift"), Array("print(1)\n".utf8))
+            try again.remove("/Projects/Lumen OS/main.swift")
+            try again.removeDirectory("/Projects/Lumen OS")
+            try again.removeDirectory("/Projects")
+            XCTAssertEqual(try again.list("/"), [])
+            XCTAssertEqual(again.freeBytes, free, kind.name)
+        }
+    }
+
+    func testNewDirectoriesHaveDotAndDotDot() throws {
+        let (_, volume) = try makeVolume(kind: .fat32, sectors: 70_000)
+        try volume.makeDirectory("/top")
+        try volume.makeDirectory("/top/sub")
+        let top = try volume.info("/top").firstCluster
+        let sub = try volume.info("/top/sub").firstCluster
+        func dots(_ path: String) throws -> [UInt32] {
+            var result: [UInt32] = []
+            try volume.scan(try volume.directory(path)) { item in
+                if item.record.isDotEntry { result.append(item.record.firstCluster) }
+                return false
+            }
+            return result
+        }
+        XCTAssertEqual(try dots("/top"), [top, 0], "\"..\" of a directory in the root is 0, even on FAT32")
+        XCTAssertEqual(try dots("/top/sub"), [sub, top])
+        XCTAssertEqual(try volume.list("/top"), try volume.list("/top/sub/.."), ".. resolves by name")
+    }
+
+    func testDirectorySpanningManyClusters() throws {
+        // 512-byte clusters: 16 entries each; 200 long names (3 slots each) need 38 clusters.
+        let (disk, volume) = try makeVolume(kind: .fat16, sectors: 32_768, sectorsPerCluster: 1)
+        try volume.makeDirectory("/many")
+        for index in 0 ..< 200 { try volume.writeFile("/many/File number \(index).txt", pattern(index, seed: index)) }
+        let entries = try volume.list("/many")
+        XCTAssertEqual(entries.count, 200)
+        let chain = try volume.chainEnd(first: try volume.info("/many").firstCluster).count
+        XCTAssertGreaterThan(chain, 30)
+        let again = try remount(volume, disk)
+        for index in stride(from: 0, to: 200, by: 7) {
+            XCTAssertTrue(try again.readFile("/many/file NUMBER \(index).txt") == pattern(index, seed: index))
+        }
+        // Deleted slots are reused before the directory grows.
+        for index in 0 ..< 100 { try again.remove("/many/File number \(index).txt") }
+        for index in 0 ..< 100 { try again.writeFile("/many/New \(index)", [1]) }
+        XCTAssertEqual(try again.chainEnd(first: try again.info("/many").firstCluster).count, chain)
+        XCTAssertEqual(try again.list("/many").count, 200)
+    }
+
+    func testFAT32RootDirectoryIsAGrowingChain() throws {
+        let (disk, volume) = try makeVolume(kind: .fat32, sectors: 70_000)
+        for index in 0 ..< 60 { try volume.createFile("/root file \(index)") }
+        XCTAssertGreaterThan(try volume.chainEnd(first: volume.geometry.rootCluster).count, 5)
+        XCTAssertEqual(try remount(volume, disk).list("/").count, 60)
+    }
+
+    func testFixedRootDirectoryFullGivesNoSpace() throws {
+        let disk = RAMDisk(sectorCount: 2880)
+        try FATFormatter.format(disk, options: FATFormatOptions(kind: .fat12, rootEntries: 16), clock: testClock)
+        let volume = try FATVolume.mount(device: disk, clock: testClock)
+        for index in 0 ..< 16 { try volume.createFile("/F\(index)") }
+        XCTAssertEqual(fatError { try volume.createFile("/F16") }, .noSpace)
+        XCTAssertEqual(fatError { try volume.makeDirectory("/D") }, .noSpace)
+        XCTAssertEqual(volume.freeBytes, volume.totalBytes, "the failed mkdir gave its cluster back")
+        XCTAssertEqual(fatError { try volume.makeDirectory("/F0/..") }, .exists("/F0/.."), "that is the root")
+    }
+
+    func testRenameWithinAndAcrossDirectories() throws {
+        let (disk, volume) = try makeVolume(kind: .fat16, sectors: 32_768)
+        try volume.makeDirectory("/from")
+        try volume.makeDirectory("/to")
+        try volume.writeFile("/from/a.txt", [1])
+        try volume.writeFile("/from/b.txt", [2])
+        try volume.rename("/from/a.txt", "/from/A renamed with a long name.txt")
+        XCTAssertEqual(names(try volume.list("/from")), ["A renamed with a long name.txt", "b.txt"])
+        try volume.rename("/from/b.txt", "/to/b moved.txt")
+        XCTAssertEqual(names(try volume.list("/to")), ["b moved.txt"])
+        XCTAssertEqual(try volume.readFile("/to/b moved.txt"), [2])
+        try volume.rename("/from/a renamed with a LONG name.txt", "/from/A RENAMED WITH A LONG NAME.TXT")
+        XCTAssertEqual(names(try volume.list("/from")), ["A RENAMED WITH A LONG NAME.TXT"], "case-only rename")
+        XCTAssertEqual(fatError { try volume.rename("/to/b moved.txt", "/from/a renamed with a long name.txt") },
+                       .exists("/from/a renamed with a long name.txt"))
+        XCTAssertEqual(fatError { try volume.rename("/nothing", "/x") }, .notFound("/nothing"))
+        XCTAssertEqual(fatError { try volume.rename("/from/x*", "/x") }, .notFound("/from/x*"))
+        guard case .invalidName = fatError({ try volume.rename("/to/b moved.txt", "/to/b?") }) else { return XCTFail() }
+        let again = try remount(volume, disk)
+        XCTAssertEqual(try again.readFile("/from/A RENAMED WITH A LONG NAME.TXT"), [1])
+        XCTAssertEqual(try again.readFile("/to/b moved.txt"), [2])
+    }
+
+    func testMovingADirectoryUpdatesItsParentLink() throws {
+        let (disk, volume) = try makeVolume(kind: .fat32, sectors: 70_000)
+        try volume.makeDirectory("/a")
+        try volume.makeDirectory("/a/child")
+        try volume.writeFile("/a/child/x", [7])
+        try volume.makeDirectory("/b")
+        try volume.rename("/a/child", "/b/child")
+        XCTAssertEqual(try volume.readFile("/b/child/x"), [7])
+        var parent: UInt32 = 1
+        try volume.scan(try volume.directory("/b/child")) { item in
+            if item.record.name == ShortName.dotDot { parent = item.record.firstCluster }
+            return false
+        }
+        XCTAssertEqual(parent, try volume.info("/b").firstCluster)
+        XCTAssertEqual(fatError { try volume.rename("/b", "/b/child/b") }, .invalidOperation("cannot move a directory into itself (/b/child/b)"))
+        XCTAssertNoThrow(try volume.rename("/b", "/b"), "renaming onto itself is a no-op")
+        try volume.rename("/b/child", "/top")
+        var rootParent: UInt32 = 1
+        try volume.scan(try volume.directory("/top")) { item in
+            if item.record.name == ShortName.dotDot { rootParent = item.record.firstCluster }
+            return false
+        }
+        XCTAssertEqual(rootParent, 0)
+        XCTAssertEqual(names(try remount(volume, disk).list("/")), ["a", "b", "top"])
+    }
+}
