@@ -24,6 +24,7 @@ var targets: [Target] = [
     .target(name: "Console", dependencies: ["Terminal", "Text", "Graphics"]),
     .target(name: "Storage"),
     .target(name: "Shell"),
+    .target(name: "Network"),
 ]
 
 var products: [Product] = []
@@ -35,7 +36,7 @@ if kernelBuild {
         .target(
             name: "Kernel",
             dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "Graphics", "Terminal", "Text",
-                           "Console", "Keyboard", "Storage", "Shell", "KernelSupport", "CFreeType"]),
+                           "Console", "Keyboard", "Storage", "Shell", "Network", "KernelSupport", "CFreeType"]),
     ]
 } else {
     targets += [
@@ -60,6 +61,7 @@ if kernelBuild {
         .testTarget(name: "InputTests", dependencies: ["Drivers", "Keyboard", "VirtIO", "Platform"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network"]),
     ]
 }
 

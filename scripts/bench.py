@@ -44,6 +44,7 @@ WORKLOADS = [
     ("gpu_fps_1024x768", "display: full frames, virtio-gpu 1024x768", "fps"),
     ("ramfb_fps_1024x768", "display: full frames, ramfb 1024x768", "fps"),
     ("gpu_line_flush_us", "display: one text line flush, virtio-gpu", "us"),
+    ("gpu_console_redraw_ms", "display: full console redraw 1024x768", "ms"),
     ("idle_cpu_percent", "idle host CPU of QEMU", "% of a core"),
     ("image_bytes", "kernel image (file)", "bytes"),
     ("image_loaded_bytes", "kernel image (loaded)", "bytes"),
@@ -235,8 +236,9 @@ def bench_key_to_pixel(kernel, runs, keys=50):
 
 
 def bench_display(kernel, runs, device):
-    """`display bench`: full-frame fps and one-line flush time, guest-timed."""
-    fps, line = [], []
+    """`display bench`: full-frame fps, one-line flush time and a full console
+    redraw (every cell's glyph drawn, the frame presented), guest-timed."""
+    fps, line, redraw = [], [], []
     for _ in range(runs):
         guest = Guest(kernel, extra=device)
         try:
@@ -248,16 +250,27 @@ def bench_display(kernel, runs, device):
                 raise RuntimeError(f"unexpected output: {out!r}")
             fps.append(float(match.group(1)))
             line.append(float(line_match.group(1)))
+            redraw_match = re.search(r"full console redraw .*: (\d+) us", out)
+            if redraw_match:
+                redraw.append(float(redraw_match.group(1)) / 1000)
         finally:
             guest.stop()
-    return summary(fps), summary(line)
+    return summary(fps), summary(line), (summary(redraw) if redraw else "n/a")
 
 
 def bench_idle(kernel, seconds, runs):
+    """Host CPU of QEMU while Lumen sits at its prompt with every device attached
+    (as Linux does in the comparison): display, input, disk, network, rng."""
     shares = []
     ram = None
+    work = tempfile.mkdtemp()
+    image = os.path.join(work, "disk.img")
+    subprocess.run(["mkfs.fat", "-F", "32", "-C", image, str(64 * 1024)], check=True, stdout=subprocess.DEVNULL)
+    every = GPU + RNG + ["-device", "virtio-keyboard-device", "-device", "virtio-tablet-device",
+                         "-drive", f"if=none,id=d0,format=raw,file={image}", "-device", "virtio-blk-device,drive=d0",
+                         "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"]
     for _ in range(runs):
-        guest = Guest(kernel)
+        guest = Guest(kernel, extra=every)
         try:
             guest.wait_for(PROMPT)
             time.sleep(0.5)
@@ -271,6 +284,7 @@ def bench_idle(kernel, seconds, runs):
             shares.append(100.0 * (after - before) / (t1 - t0))
         finally:
             guest.stop()
+    subprocess.run(["rm", "-rf", work])
     return summary(shares), ram
 
 
@@ -345,13 +359,53 @@ def bench_disk(kernel, runs, mebibytes=64):
     return {key: summary(values) for key, values in figures.items()}
 
 
+def bench_net(kernel, runs, size=16 << 20, pings=5):
+    """TCP download of `size` bytes with `wget URL /dev/null` from an HTTP server on
+    127.0.0.1 (the guest sees 10.0.2.2 on QEMU's user network), guest-timed; and the
+    average ping RTT to the gateway. One boot per run."""
+    import http.server
+    import functools
+    import threading
+    rates, rtts = [], []
+    with tempfile.TemporaryDirectory() as work:
+        with open(os.path.join(work, "payload.bin"), "wb") as f:
+            f.write(os.urandom(size))
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=work)
+        handler.log_message = lambda *a: None
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        port = server.server_address[1]
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            for _ in range(runs):
+                guest = Guest(kernel, memory=512, extra=["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"])
+                try:
+                    guest.wait_for(PROMPT)
+                    guest.wait_for(b"dhcp: 10.0.2.15", timeout=30)
+                    out = guest.command(f"wget http://10.0.2.2:{port}/payload.bin /dev/null", timeout=300)
+                    match = re.search(r"received (\d+) bytes in (\d+) ms", out)
+                    if not match or int(match.group(1)) != size:
+                        raise RuntimeError(f"unexpected wget output: {out!r}")
+                    rates.append(int(match.group(1)) / (max(int(match.group(2)), 1) / 1000) / 1e6)
+                    out = guest.command(f"ping -c {pings} 10.0.2.2", timeout=60)
+                    match = re.search(r"rtt min/avg/max = [0-9.]+/([0-9.]+)/", out)
+                    if not match:
+                        raise RuntimeError(f"unexpected ping output: {out!r}")
+                    rtts.append(float(match.group(1)))
+                finally:
+                    guest.stop()
+        finally:
+            server.shutdown()
+    return summary(rates), summary(rtts)
+
+
 def bench_host(args):
     """Host micro-benchmarks of the portable modules, in the same report:
     scripts/terminal-bench (Lumen's terminal against libvterm, same process) and
-    scripts/host-bench (glyph blending, FAT32 on a RAM disk). TCP over a loopback
-    pair waits for the network stack (issue 8)."""
+    scripts/host-bench (glyph blending, FAT32 on a RAM disk, TCP between two stacks
+    over an in-memory loopback link)."""
     scripts = os.path.dirname(os.path.abspath(__file__))
-    host = {"tcp_loopback_mbps": "not yet"}
+    host = {}
     with tempfile.TemporaryDirectory() as work:
         terminal = os.path.join(work, "terminal.json")
         sizes = ["--runs", "1", "--bytes", str(256 << 10)] if args.smoke else ["--runs", str(args.runs)]
@@ -388,7 +442,7 @@ def print_host(host):
                              ("fat_ramdisk_write_mbps", "FAT32 RAM disk: file write", "MB/s"),
                              ("fat_ramdisk_read_mbps", "FAT32 RAM disk: file read", "MB/s"),
                              ("fat_ramdisk_small_files_per_s", "FAT32 RAM disk: small files", "files/s"),
-                             ("tcp_loopback_mbps", "TCP over a loopback pair", "MB/s")):
+                             ("tcp_loopback_mbps", "TCP over a loopback pair (16 MiB)", "MB/s")):
         value = host.get(key, "missing")
         if isinstance(value, dict):
             print(f"  {label:40} {number(value['median']):>10}  ({number(value['min'])} – {number(value['max'])}) {unit}")
@@ -437,8 +491,9 @@ def main():
         results["ram_in_use_bytes"] = ram
     print(f"first frame, display: {args.runs} runs …", file=sys.stderr, flush=True)
     results["boot_to_first_frame_ms"] = bench_first_frame(args.kernel, args.runs)
-    results["gpu_fps_1024x768"], results["gpu_line_flush_us"] = bench_display(args.kernel, args.runs, GPU)
-    results["ramfb_fps_1024x768"], _ = bench_display(args.kernel, args.runs, RAMFB)
+    results["gpu_fps_1024x768"], results["gpu_line_flush_us"], results["gpu_console_redraw_ms"] = \
+        bench_display(args.kernel, args.runs, GPU)
+    results["ramfb_fps_1024x768"], _, _ = bench_display(args.kernel, args.runs, RAMFB)
     print(f"console: cat 1 MiB, key-to-pixel …", file=sys.stderr, flush=True)
     results["cat_1mib_mbps"] = bench_cat(args.kernel, args.runs, size=(64 << 10) if args.smoke else (1 << 20))
     results["key_to_pixel_ms"] = bench_key_to_pixel(args.kernel, 1, keys=5 if args.smoke else 50)
@@ -449,6 +504,9 @@ def main():
         k, i = bench_rng_notifications(args.kernel, args.runs, event_idx)
         results["rng_kicks_per_1000" + suffix] = k
         results["rng_interrupts_per_1000" + suffix] = i
+    print(f"network: {args.runs} runs of wget and ping …", file=sys.stderr, flush=True)
+    results["net_tcp_download_mbps"], results["net_ping_rtt_ms"] = bench_net(
+        args.kernel, args.runs, size=(1 << 20) if args.smoke else (16 << 20), pings=2 if args.smoke else 5)
     print(f"disk: {args.runs} runs of disk-bench …", file=sys.stderr, flush=True)
     disk = bench_disk(args.kernel, args.runs, mebibytes=8 if args.smoke else 64)
     results["block_raw_read_mbps"] = disk["raw"]

@@ -716,6 +716,7 @@ def run_linux(runs=3, idle_seconds=10.0, keys=20, text_bytes=1 << 20, rng_bytes=
         "gpu_fps_1024x768": "n/a: Lumen's `display bench` command",
         "ramfb_fps_1024x768": "n/a: Debian's arm64 kernel has no ramfb display driver",
         "gpu_line_flush_us": "n/a: Lumen's `display bench` command",
+        "gpu_console_redraw_ms": "n/a: Lumen's `display bench` command",
         "idle_cpu_percent": result("idle"),
         "image_bytes": os.path.getsize(image),
         "image_loaded_bytes": image_loaded,

@@ -1,6 +1,7 @@
 // Host micro-benchmarks of portable modules that have no reference in the same
 // process (the terminal's is scripts/terminal-bench, against libvterm): glyph
-// blending (Graphics) and FAT32 on a RAM disk (Storage). Built by
+// blending (Graphics), FAT32 on a RAM disk (Storage) and TCP over an in-memory
+// link (Network). Built by
 // scripts/host-bench (release, whole module) and run by scripts/bench.
 #if canImport(Glibc)
 import Glibc
@@ -113,6 +114,46 @@ struct HostBench {
         return (write, read, small)
     }
 
+    /// TCP between two TCPLayers joined by an in-memory link (no loss): the
+    /// protocol engine's own cost, segment encode/parse and checksums included.
+    static func tcpLoopback(runs: Int, bytes: Int) -> Summary {
+        var result = Summary()
+        let client = IPv4Address(10, 0, 0, 1), server = IPv4Address(10, 0, 0, 2)
+        for run in 0 ..< runs {
+            var seed = UInt32(run + 1)
+            let random: () -> UInt32 = { seed = seed &* 1_664_525 &+ 1_013_904_223; return seed }
+            let a = TCPLayer(localAddress: { client }, random: random)
+            let b = TCPLayer(localAddress: { server }, random: random)
+            var wire: [([UInt8], IPv4Address, IPv4Address)] = []
+            a.send = { segment, source, destination in wire.append((segment, source, destination)); return true }
+            b.send = { segment, source, destination in wire.append((segment, source, destination)); return true }
+            guard let listener = b.listen(port: 80) else { return result }
+            var now: UInt64 = 1
+            let sender = a.connect(to: server, port: 80, now: now)
+            var receiver: TCPConnection? = nil
+            let chunk = [UInt8](repeating: 0x5A, count: 64 << 10)
+            var sent = 0, received = 0
+            let start = seconds()
+            while received < bytes {
+                if sent < bytes { sent += sender.send(Array(chunk.prefix(min(chunk.count, bytes - sent)))) }
+                while !wire.isEmpty {
+                    let batch = wire
+                    wire.removeAll(keepingCapacity: true)
+                    for (segment, source, destination) in batch {
+                        (destination == server ? b : a).receive(segment: segment, source: source, destination: destination, now: now)
+                    }
+                }
+                if receiver == nil { receiver = listener.accept() }
+                if let receiver { received += receiver.receive(maximum: 1 << 20).count }
+                now += 1
+                a.poll(now: now)
+                b.poll(now: now)
+            }
+            result.values.append(Double(bytes) / (seconds() - start) / 1e6)
+        }
+        return result
+    }
+
     static func main() {
         var runs = 5, json: String? = nil, smoke = false
         var arguments = Array(CommandLine.arguments.dropFirst())
@@ -138,6 +179,9 @@ struct HostBench {
         }
         print("host-bench: FAT32 on a RAM disk: \(fileMiB) MiB file write \(results.write.text) MB/s, read \(results.read.text) MB/s; "
               + "\(smallFiles) small files \(results.small.text) files/s")
+        let tcpBytes = smoke ? 1 << 20 : 16 << 20
+        let tcp = tcpLoopback(runs: runs, bytes: tcpBytes)
+        print("host-bench: TCP over an in-memory loopback link, \(tcpBytes >> 20) MiB: \(tcp.text) MB/s")
         guard let json else { return }
         let text = """
             {
@@ -146,6 +190,7 @@ struct HostBench {
               "fat_ramdisk_write_mbps": \(results.write.json),
               "fat_ramdisk_read_mbps": \(results.read.json),
               "fat_ramdisk_small_files_per_s": \(results.small.json),
+              "tcp_loopback_mbps": \(tcp.json),
               "file_mib": \(fileMiB), "small_files": \(smallFiles)
             }
 

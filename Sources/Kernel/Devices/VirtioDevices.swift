@@ -43,6 +43,7 @@ enum VirtioDevices {
         }
         startEntropyDevices(registry)
         Disks.start(registry)
+        Net.start(registry)
         InputDevices.start(registry)
     }
 
@@ -70,6 +71,7 @@ enum VirtioDevices {
     static func shutdownAll() {
         for rng in rngs { rng.shutdown() }
         Disks.shutdownAll()
+        Net.shutdown()
         InputDevices.shutdownAll()
     }
 

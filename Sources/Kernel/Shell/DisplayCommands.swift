@@ -49,6 +49,31 @@ enum DisplayCommands {
         print("display damage: \(rect.width)x\(rect.height) at \(rect.x),\(rect.y): \(after - start) bytes transferred")
     }
 
+    /// The console's worst case: every cell of a screen full of text drawn
+    /// from the glyph cache and the whole frame presented (a console switch or
+    /// a font change does this). The text goes to the active console.
+    static func consoleRedraw() {
+        guard KernelConsole.started, Screen.surface != nil else { return }
+        let rows = KernelConsole.activeRows
+        var text: [UInt8] = []
+        for row in 0 ..< rows {
+            text += [13, 10]
+            for column in 0 ..< KernelConsole.activeColumns - 1 { text.append(UInt8(0x21 + (row * 7 + column) % 94)) }
+        }
+        for byte in text { KernelConsole.write(byte) }
+        let redraws = 10
+        let start = GenericTimer.now()
+        for _ in 0 ..< redraws {
+            KernelConsole.forceRedraw = true
+            KernelConsole.render()
+            Screen.present()
+            if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
+        }
+        let each = GenericTimer.now().nanoseconds(since: start) / UInt64(redraws)
+        print("display bench: full console redraw (\(KernelConsole.activeColumns)x\(rows) cells, drawn and presented): "
+              + "\(each / 1000) us")
+    }
+
     /// Shows the hardware pointer at X, Y (virtio-gpu's cursor queue).
     static func cursor(_ arguments: [Substring]) {
         let numbers = arguments.compactMap { Int($0) }
@@ -95,6 +120,7 @@ enum DisplayCommands {
         }
         let perLine = GenericTimer.now().nanoseconds(since: lineStart) / UInt64(flushes)
         print("display bench: one-line flush (\(line.width)x\(line.height)): \(perLine / 1000) us")
+        consoleRedraw()
         Screen.redraw?()
         Screen.present()
     }

@@ -44,7 +44,7 @@ enum KernelShell {
 
     static func start() {
         let shell = Shell.create(environment: KernelShellEnvironment(),
-                                 commands: SystemCommands.all + FileCommands.all)
+                                 commands: SystemCommands.all + FileCommands.all + NetCommands.all)
         let session = ShellSession.create(shell: shell, prompt: "lumen> ", columns: KernelConsole.activeColumns)
         session.makePrompt = { directory in directory == "/" ? "lumen> " : "lumen:" + directory + "> " }
         self.session = session
@@ -61,8 +61,28 @@ enum KernelShell {
         EventLoop.post { feed(bytes) }
     }
 
+    /// Input that arrived while the file system was busy outside a command.
+    static var deferred: [UInt8] = []
+    static var retryScheduled = false
+
     static func feed(_ bytes: [UInt8]) {
         guard let session else { return }
+        if Files.busy && !session.isRunningCommand {
+            // A new command must not start inside someone else's disk wait:
+            // try again in a moment.
+            if !retryScheduled {
+                retryScheduled = true
+                GenericTimer.schedule(afterMilliseconds: 5) {
+                    retryScheduled = false
+                    feed([])
+                }
+            }
+            deferred += bytes
+            return
+        }
+        let bytes = deferred + bytes
+        deferred.removeAll()
+        if bytes.isEmpty { return }
         // The line editor scrolls long lines at the width of the screen (after a font change too).
         let columns = KernelConsole.activeColumns
         if columns != session.columns { session.columns = columns }

@@ -35,6 +35,11 @@ enum FilesError: Error {
 /// at "/vdb", "/vdc", …. Paths come in absolute and normalised (the shell
 /// resolves them against its current directory).
 enum Files {
+    /// Set while something outside a shell command (the history, autorun,
+    /// `httpd`) is in the middle of file-system work: a disk wait inside it runs
+    /// the event loop, and nothing else may start on the volumes meanwhile.
+    static var busy = false
+
     static let historyPath = "/.lumen_history"
     static let autorunPath = "/autorun.sh"
 
@@ -162,7 +167,9 @@ enum Files {
     /// Keeps the history on the first disk (and on the disk, not just in the
     /// cache: a typed command survives a power cut).
     static func saveHistory(_ bytes: [UInt8]) {
-        guard let volume = Disks.disks.first?.volume, !volume.isReadOnly else { return }
+        guard let volume = Disks.disks.first?.volume, !volume.isReadOnly, !busy else { return }
+        busy = true
+        defer { busy = false }
         do {
             try volume.writeFile(historyPath, bytes)
             try volume.sync()
@@ -177,6 +184,8 @@ enum Files {
         guard let session = KernelShell.session, let volume = Disks.disks.first?.volume else { return }
         let script: [UInt8]
         do { script = try volume.readFile(autorunPath) } catch { return }
+        busy = true
+        defer { busy = false }
         print("autorun: running " + autorunPath)
         _ = session.shell.runScript(script, name: autorunPath)
     }

@@ -117,3 +117,26 @@ final class GuestMemory {
         return UnsafeMutableRawPointer(bitPattern: UInt(address))
     }
 }
+
+extension GuestMemory {
+    /// Every guest byte of `buffers`, in order (what a device reads from a chain).
+    func gather(_ buffers: [ModelBuffer]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for buffer in buffers where buffer.length > 0 {
+            guard let pointer = pointer(to: buffer.address, length: Int(buffer.length)) else { continue }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: Int(buffer.length)))
+        }
+        return bytes
+    }
+
+    /// Writes `bytes` across `buffers`, in order (what a device writes into a chain).
+    func scatter(_ bytes: ArraySlice<UInt8>, into buffers: [ModelBuffer]) {
+        var position = bytes.startIndex
+        for buffer in buffers where buffer.length > 0 && position < bytes.endIndex {
+            guard let pointer = pointer(to: buffer.address, length: Int(buffer.length)) else { continue }
+            let count = min(Int(buffer.length), bytes.endIndex - position)
+            bytes[position ..< position + count].withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: count) }
+            position += count
+        }
+    }
+}

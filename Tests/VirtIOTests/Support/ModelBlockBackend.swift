@@ -162,27 +162,6 @@ final class ModelBlockBackend {
 
     private func violation(_ text: String) { device.violation("virtio-blk: " + text) }
 
-    /// Every guest byte of `buffers`, in order.
-    private func gather(_ buffers: [ModelBuffer]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for buffer in buffers where buffer.length > 0 {
-            guard let pointer = device.memory.pointer(to: buffer.address, length: Int(buffer.length)) else { continue }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: Int(buffer.length)))
-        }
-        return bytes
-    }
-
-    /// Writes `bytes` across `buffers`, in order.
-    private func scatter(_ bytes: ArraySlice<UInt8>, into buffers: [ModelBuffer]) {
-        var position = bytes.startIndex
-        for buffer in buffers where buffer.length > 0 && position < bytes.endIndex {
-            guard let pointer = device.memory.pointer(to: buffer.address, length: Int(buffer.length)) else { continue }
-            let count = min(Int(buffer.length), bytes.endIndex - position)
-            bytes[position ..< position + count].withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: count) }
-            position += count
-        }
-    }
-
     private static func little<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int, _: T.Type) -> T {
         var value: T = 0
         for i in 0..<(T.bitWidth / 8) where offset + i < bytes.count { value |= T(bytes[offset + i]) << (8 * i) }
@@ -203,7 +182,7 @@ final class ModelBlockBackend {
             violation("the status must be one 1-byte device-writable descriptor, last")
             return UInt32(request.writableBytes)
         }
-        let header = gather([headerBuffer])
+        let header = device.memory.gather([headerBuffer])
         let type = ModelBlockBackend.little(header, 0, UInt32.self)
         let sector = ModelBlockBackend.little(header, 8, UInt64.self)
         let dataOut = Array(readable.dropFirst())
@@ -257,13 +236,13 @@ final class ModelBlockBackend {
             if let status = fault(type, range) { return status }
             let start = Int(sector) * 512
             if reading {
-                scatter(disk[start ..< start + bytes], into: data)
+                device.memory.scatter(disk[start ..< start + bytes], into: data)
             } else {
                 if options.readOnly {
                     writesToReadOnlyDisk += 1
                     return ModelBlockBackend.statusIOError
                 }
-                disk.replaceSubrange(start ..< start + bytes, with: gather(data))
+                disk.replaceSubrange(start ..< start + bytes, with: device.memory.gather(data))
             }
             return ModelBlockBackend.statusOK
 
@@ -280,14 +259,14 @@ final class ModelBlockBackend {
             if room != 20 { violation("GET_ID with \(room) bytes (20 expected)") }
             // QEMU: the serial, NUL-terminated only when shorter than 20 bytes.
             let serial = Array(options.serial.utf8.prefix(20)) + [0]
-            scatter(serial.prefix(min(serial.count, room, 20))[...], into: dataIn)
+            device.memory.scatter(serial.prefix(min(serial.count, room, 20))[...], into: dataIn)
             if let status = fault(type, 0 ..< UInt64.max) { return status }
             return ModelBlockBackend.statusOK
 
         case ModelBlockBackend.typeDiscard, ModelBlockBackend.typeWriteZeroes:
             let zeroes = type == ModelBlockBackend.typeWriteZeroes
             let feature = zeroes ? ModelBlockBackend.featureWriteZeroes : ModelBlockBackend.featureDiscard
-            let records = gather(dataOut)
+            let records = device.memory.gather(dataOut)
             command.dataSegmentLengths = dataOut.map(\.length)
             guard negotiated(feature) else {
                 violation((zeroes ? "WRITE_ZEROES" : "DISCARD") + " without its feature")

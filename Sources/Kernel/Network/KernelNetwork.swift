@@ -1,0 +1,152 @@
+import Shell
+import Drivers
+import Network
+import Platform
+import VirtIO
+
+typealias KernelNetDriver = VirtioNet<KernelPlatform, KernelTransport>
+
+/// The stack's view of the virtio-net device: frames out through the driver.
+final class KernelNetInterface: NetworkInterface {
+    let driver: KernelNetDriver
+    let macAddress: MACAddress
+
+    init(driver: KernelNetDriver) {
+        self.driver = driver
+        let mac = driver.macAddress
+        macAddress = MACAddress(mac[0], mac[1], mac[2], mac[3], mac[4], mac[5])
+    }
+
+    var mtu: Int { 1500 }
+
+    func transmit(_ frame: [UInt8]) -> Bool {
+        do { try driver.send(frame: frame) } catch { return false }
+        return true
+    }
+}
+
+typealias KernelNetworkStack = NetworkStack<KernelNetInterface>
+
+/// eth0: the first virtio-net device, the IPv4 stack over it and TCP over
+/// that. Frames come in from the device's interrupt; a tick (10 ms while busy,
+/// 250 ms when idle) drives the stack's and TCP's timers (retransmission, ARP,
+/// DHCP renewal) and the background `httpd`. DHCP starts at boot and again
+/// when the link comes back.
+enum Net {
+    static var driver: KernelNetDriver? = nil
+    static var stack: KernelNetworkStack? = nil
+    static var tcp: TCPLayer? = nil
+    static var reportedLease: IPv4Address? = nil
+    static let name = "eth0"
+
+    static func milliseconds() -> UInt64 { GenericTimer.now().nanoseconds / 1_000_000 }
+
+    static func random32() -> UInt32 {
+        var value: UInt32 = 0
+        withUnsafeMutableBytes(of: &value) { KernelEntropy.fill($0) }
+        return value
+    }
+
+    static func start(_ registry: DeviceRegistry<KernelPlatform>) {
+        guard let (index, transport) = registry.claim(type: DeviceType.network, driver: "net") else { return }
+        let interrupt = registry.devices[index].interrupt
+        // 52:54:00 is QEMU's prefix; used only if the device has no MAC of its own.
+        let fallback: [UInt8] = [0x52, 0x54, 0x00, 0x4C, 0x55, 0x4D]
+        let driver: KernelNetDriver
+        do {
+            driver = try KernelNetDriver.create(platform: Kernel.platform, transport: transport, interrupt: interrupt,
+                                                fallbackMAC: fallback, disabled: VirtioDevices.disabledFeatures)
+        } catch {
+            registry.recordProblem(index, error.message)
+            registry.release(index)
+            bootLog("virtio-net in slot \(registry.devices[index].slot): " + error.message)
+            return
+        }
+        registry.recordNegotiated(index, driver.features)
+        let interface = KernelNetInterface(driver: driver)
+        let stack = KernelNetworkStack.create(interface: interface, seed: random32())
+        let tcp = TCPLayer(localAddress: { stack.localAddress }, random: { random32() })
+        tcp.send = { segment, _, destination in stack.sendIPv4(protocol: 6, to: destination, payload: segment) }
+        stack.tcpReceive = { segment, source, destination in
+            tcp.receive(segment: segment, source: source, destination: destination, now: milliseconds())
+        }
+        driver.receive = { frame, _ in
+            lastReceive = milliseconds()
+            stack.receive(frame: frame, now: lastReceive)
+            if HTTPServer.isRunning { postServe() }
+        }
+        driver.linkChanged = { up in linkChanged(up) }
+        if let interrupt, !Kernel.platform.registerInterrupt(interrupt, handler: { driver.handleInterrupt() }) {
+            registry.recordProblem(index, "interrupt \(interrupt) unavailable; polling")
+        }
+        self.driver = driver
+        self.stack = stack
+        self.tcp = tcp
+        bootLog(name + ": virtio-net " + interface.macAddress.description + ", link " + (driver.linkUp ? "up" : "down")
+                + (driver.offersChecksumOffload ? ", checksum offload" : ""))
+        GenericTimer.schedule(afterMilliseconds: 10) { tick() }
+        if driver.linkUp { stack.startDHCP(now: milliseconds()) }
+    }
+
+    /// The 10 ms tick: the stack's timers, TCP's, a poll of the device (in case
+    /// an interrupt went missing), the DHCP report, and the web server.
+    static func tick() {
+        guard let stack, let tcp, let driver else { return }
+        let now = milliseconds()
+        driver.poll()
+        stack.poll(now: now)
+        tcp.poll(now: now)
+        if let lease = stack.dhcpLease, lease.address != reportedLease {
+            reportedLease = lease.address
+            print("dhcp: \(lease.address)/\(prefixLength(lease.subnetMask)) from \(lease.server)"
+                  + (lease.gateway.map { ", gateway \($0)" } ?? "")
+                  + (lease.dnsServers.isEmpty ? "" : ", dns " + lease.dnsServers.map { $0.description }.joined(separator: " ")))
+        }
+        if HTTPServer.isRunning { postServe() }
+        // Every 10 ms while TCP has connections or frames came in during the
+        // last second; otherwise 4 times a second (ARP, DHCP and DNS timers
+        // count in seconds), so an idle machine stays idle.
+        let busy = !tcp.connections.isEmpty || now - min(now, lastReceive) < 1000
+        GenericTimer.schedule(afterMilliseconds: busy ? 10 : 250) { tick() }
+    }
+
+    static var lastReceive: UInt64 = 0
+    static var servePosted = false
+
+    /// The web server reads the disks: from the work queue, not inside an
+    /// interrupt handler (whose line stays masked while it runs).
+    static func postServe() {
+        guard !servePosted else { return }
+        servePosted = true
+        EventLoop.post {
+            servePosted = false
+            HTTPServer.serve()
+        }
+    }
+
+    static func linkChanged(_ up: Bool) {
+        print(name + ": link " + (up ? "up" : "down"))
+        guard let stack else { return }
+        if up {
+            reportedLease = nil
+            stack.startDHCP(now: milliseconds())
+        }
+    }
+
+    static func prefixLength(_ mask: IPv4Address) -> Int { mask.value.nonzeroBitCount }
+
+    static func shutdown() {
+        driver?.shutdown()
+    }
+
+    /// Sleeps until `done` holds, `timeoutMilliseconds` pass, or Ctrl-C; the
+    /// event loop keeps running meanwhile (frames, input, the network).
+    static func wait(_ context: inout KernelCommandContext, timeoutMilliseconds: UInt64, until done: () -> Bool) -> Bool {
+        let deadline = milliseconds() + timeoutMilliseconds
+        while !done() {
+            if context.isInterrupted() || milliseconds() >= deadline { return done() }
+            EventLoop.sleepUntilInterrupt()
+        }
+        return true
+    }
+}

@@ -1,0 +1,381 @@
+import Drivers
+import Network
+import Platform
+import Shell
+import Storage
+
+/// The network commands: ifconfig, dhcp, arp, ping, nslookup, wget, nc, httpd.
+enum NetCommands {
+    static var all: [KernelCommand] {
+        [
+            KernelCommand(name: "ifconfig", summary: "eth0's address, link and statistics", usage: "ifconfig", run: ifconfig),
+            KernelCommand(name: "dhcp", summary: "ask for an address again (DHCP)", usage: "dhcp", run: dhcp),
+            KernelCommand(name: "arp", summary: "the ARP cache", usage: "arp", run: arp),
+            KernelCommand(name: "netstat", summary: "TCP connections and listeners", usage: "netstat", run: netstat),
+            KernelCommand(name: "ping", summary: "ICMP echo to a host", usage: "ping [-c COUNT] HOST", run: ping),
+            KernelCommand(name: "nslookup", summary: "a name's IPv4 addresses (DNS)", usage: "nslookup NAME", run: nslookup),
+            KernelCommand(name: "wget", summary: "download over HTTP/1.1 to a file (/dev/null: count only)",
+                          usage: "wget URL [FILE]", run: wget),
+            KernelCommand(name: "nc", summary: "send standard input over TCP and print the answer",
+                          usage: "nc HOST PORT | nc -l PORT", run: nc),
+            KernelCommand(name: "httpd", summary: "serve the disks read-only over HTTP in the background",
+                          usage: "httpd [PORT] | httpd stop", run: httpd),
+        ]
+    }
+
+    static func ready(_ context: inout KernelCommandContext) -> KernelNetworkStack? {
+        guard let stack = Net.stack else {
+            _ = context.fail("no network device (attach -device virtio-net-device,netdev=…)")
+            return nil
+        }
+        return stack
+    }
+
+    /// Waits up to 10 s for an address (DHCP starts at boot).
+    static func configured(_ context: inout KernelCommandContext) -> KernelNetworkStack? {
+        guard let stack = ready(&context) else { return nil }
+        if !stack.isConfigured {
+            context.standardError.writeLine(context.name + ": waiting for an address (DHCP) …")
+            guard Net.wait(&context, timeoutMilliseconds: 10_000, until: { stack.isConfigured }) else {
+                _ = context.fail("no IPv4 address (link " + ((Net.driver?.linkUp ?? false) ? "up" : "down") + ", DHCP "
+                                 + stack.dhcpState.name + ")")
+                return nil
+            }
+        }
+        return stack
+    }
+
+    /// A dotted quad, or a name looked up with DNS.
+    static func resolve(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack, _ host: String) -> IPv4Address? {
+        if let address = IPv4Address(host) { return address }
+        let query = stack.resolve(host, now: Net.milliseconds())
+        _ = Net.wait(&context, timeoutMilliseconds: 10_000) { query.isComplete }
+        switch query.result {
+        case .success(let addresses)?:
+            if let first = addresses.first { return first }
+            _ = context.fail(host + ": no address")
+        case .failure(let error)?:
+            _ = context.fail(host + ": " + error.message)
+        case nil:
+            _ = context.fail(host + ": " + (context.isInterrupted() ? "interrupted" : "timed out"))
+        }
+        return nil
+    }
+
+    static func ifconfig(_ context: inout KernelCommandContext) -> Int32 {
+        guard let stack = ready(&context), let driver = Net.driver else { return 1 }
+        var out = context.standardOutput
+        out.writeLine(Net.name + ": " + stack.macAddress.description + ", link " + (driver.linkUp ? "up" : "down")
+                      + ", mtu \(stack.mtu)" + (driver.offersChecksumOffload ? ", checksum offload" : ""))
+        if stack.isConfigured {
+            out.writeLine("  inet \(stack.localAddress)/\(Net.prefixLength(stack.subnetMask))"
+                          + (stack.gateway.map { ", gateway \($0)" } ?? "")
+                          + (stack.dnsServers.isEmpty ? "" : ", dns " + stack.dnsServers.map { $0.description }.joined(separator: " ")))
+        } else {
+            out.writeLine("  no address (DHCP " + stack.dhcpState.name + ")")
+        }
+        if let lease = stack.dhcpLease {
+            out.writeLine("  DHCP \(stack.dhcpState.name), lease \(lease.leaseTime) s from \(lease.server)")
+        }
+        let s = driver.statistics
+        out.writeLine("  RX \(s.receive.packets) packets, \(s.receive.bytes) bytes, \(s.receive.drops) dropped, \(s.receive.errors) errors")
+        out.writeLine("  TX \(s.transmit.packets) packets, \(s.transmit.bytes) bytes, \(s.transmit.drops) dropped, \(s.transmit.errors) errors")
+        for line in stack.statistics.lines { out.writeLine("  " + line) }
+        context.standardOutput = out
+        return 0
+    }
+
+    static func dhcp(_ context: inout KernelCommandContext) -> Int32 {
+        guard let stack = ready(&context) else { return 1 }
+        Net.reportedLease = nil
+        stack.startDHCP(now: Net.milliseconds())
+        guard Net.wait(&context, timeoutMilliseconds: 15_000, until: { stack.dhcpLease != nil && stack.isConfigured }) else {
+            return context.fail("no answer from a DHCP server (state " + stack.dhcpState.name + ")")
+        }
+        context.standardOutput.writeLine("dhcp: \(stack.localAddress)/\(Net.prefixLength(stack.subnetMask))"
+                                         + (stack.gateway.map { ", gateway \($0)" } ?? ""))
+        return 0
+    }
+
+    static func arp(_ context: inout KernelCommandContext) -> Int32 {
+        guard let stack = ready(&context) else { return 1 }
+        let now = Net.milliseconds()
+        let table = stack.arpTable
+        if table.isEmpty { context.standardOutput.writeLine("(empty)") }
+        for entry in table {
+            context.standardOutput.writeLine("\(entry.address)  \(entry.mac)  expires in \((entry.expires - min(entry.expires, now)) / 1000) s")
+        }
+        return 0
+    }
+
+    static func netstat(_ context: inout KernelCommandContext) -> Int32 {
+        guard ready(&context) != nil, let tcp = Net.tcp else { return 1 }
+        for listener in tcp.listeners { context.standardOutput.writeLine("listen      *:\(listener.port)") }
+        for c in tcp.connections {
+            let s = c.statistics
+            context.standardOutput.writeLine(c.state.name + "  \(c.localAddress):\(c.localPort) ↔ \(c.remoteAddress):\(c.remotePort)  "
+                + "sent \(s.bytesSent) B in \(s.segmentsSent) segments (\(s.retransmissions) retransmitted, \(s.fastRetransmissions) fast), "
+                + "received \(s.bytesReceived) B; unacknowledged \(c.unacknowledgedBytes), window \(c.congestionWindow)"
+                + (c.error.map { ", " + $0.message } ?? ""))
+        }
+        if tcp.listeners.isEmpty && tcp.connections.isEmpty { context.standardOutput.writeLine("(no TCP connections)") }
+        return 0
+    }
+
+    static func ping(_ context: inout KernelCommandContext) -> Int32 {
+        var arguments = context.arguments
+        var count = 4
+        if arguments.first == "-c" {
+            guard arguments.count >= 2, let number = Int(arguments[1]), number >= 1, number <= 1000 else { return context.usageError() }
+            count = number
+            arguments.removeFirst(2)
+        }
+        guard arguments.count == 1 else { return context.usageError() }
+        guard let stack = configured(&context), let destination = resolve(&context, stack, arguments[0]) else { return 1 }
+        context.standardOutput.writeLine("PING \(arguments[0]) (\(destination)): 56 data bytes")
+        let identifier = UInt16(truncatingIfNeeded: Net.random32())
+        var received = 0
+        var times: [UInt64] = []
+        let payload = (0 ..< 56).map { UInt8($0) }
+        var sent = 0
+        for sequence in 0 ..< count {
+            if context.isInterrupted() { break }
+            let started = Net.milliseconds()
+            let precise = GenericTimer.now()
+            let session = stack.ping(to: destination, identifier: identifier, sequence: UInt16(sequence), payload: payload,
+                                     now: started, timeout: 3000)
+            sent += 1
+            _ = Net.wait(&context, timeoutMilliseconds: 3500) { session.isComplete }
+            // The stack's clock counts milliseconds; the reply is noticed as soon
+            // as its interrupt wakes the wait, so time it here in microseconds.
+            let microseconds = GenericTimer.now().nanoseconds(since: precise) / 1000
+            switch session.result {
+            case .success(let reply)?:
+                received += 1
+                times.append(microseconds)
+                context.standardOutput.writeLine("\(reply.payloadSize + 8) bytes from \(reply.from): seq=\(reply.sequence) "
+                                                 + "ttl=\(reply.ttl) time=" + milliseconds(microseconds) + " ms")
+            case .failure(let error)?:
+                context.standardOutput.writeLine("seq=\(sequence): " + error.message)
+            case nil:
+                context.standardOutput.writeLine("seq=\(sequence): no reply")
+            }
+            // One a second, as ping does (but not after the last).
+            if sequence + 1 < count {
+                let next = started + 1000
+                _ = Net.wait(&context, timeoutMilliseconds: next - min(next, Net.milliseconds())) { false }
+            }
+        }
+        let loss = sent == 0 ? 0 : (sent - received) * 100 / sent
+        context.standardOutput.writeLine("--- \(destination) ping statistics ---")
+        var summary = "\(sent) transmitted, \(received) received, \(loss)% packet loss"
+        if let low = times.min(), let high = times.max() {
+            summary += ", rtt min/avg/max = " + milliseconds(low) + "/" + milliseconds(times.reduce(0, +) / UInt64(times.count))
+                + "/" + milliseconds(high) + " ms"
+        }
+        context.standardOutput.writeLine(summary)
+        return received > 0 ? 0 : 1
+    }
+
+    /// 1234 µs → "1.234".
+    static func milliseconds(_ microseconds: UInt64) -> String {
+        let fraction = microseconds % 1000
+        return "\(microseconds / 1000)." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + "\(fraction)"
+    }
+
+    static func nslookup(_ context: inout KernelCommandContext) -> Int32 {
+        guard context.arguments.count == 1 else { return context.usageError() }
+        guard let stack = configured(&context) else { return 1 }
+        let name = context.arguments[0]
+        let query = stack.resolve(name, now: Net.milliseconds())
+        _ = Net.wait(&context, timeoutMilliseconds: 10_000) { query.isComplete }
+        switch query.result {
+        case .success(let addresses)?:
+            for address in addresses { context.standardOutput.writeLine(name + " has address \(address)") }
+            return 0
+        case .failure(let error)?:
+            return context.fail(name + ": " + error.message)
+        case nil:
+            return context.fail(name + ": timed out")
+        }
+    }
+
+    /// "http://host[:port]/path" → (host, port, path).
+    static func parseURL(_ url: String) -> (host: String, port: UInt16, path: String)? {
+        guard url.hasPrefix("http://") else { return nil }
+        let rest = url.dropFirst(7)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        var host = String(authority)
+        var port: UInt16 = 80
+        if let colon = authority.lastIndex(of: ":") {
+            guard let number = UInt16(authority[authority.index(after: colon)...]), number > 0 else { return nil }
+            port = number
+            host = String(authority[..<colon])
+        }
+        return host.isEmpty ? nil : (host, port, path)
+    }
+
+    /// Opens a TCP connection and waits for it to be established.
+    static func open(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack, to address: IPv4Address,
+                     port: UInt16) -> TCPConnection? {
+        guard let tcp = Net.tcp else { return nil }
+        let connection = tcp.connect(to: address, port: port, now: Net.milliseconds())
+        _ = Net.wait(&context, timeoutMilliseconds: 30_000) {
+            connection.state == .established || connection.error != nil || connection.state == .closed
+        }
+        if connection.state == .established || connection.state == .closeWait { return connection }
+        _ = context.fail("\(address):\(port): " + (connection.error?.message ?? (context.isInterrupted() ? "interrupted" : "timed out")))
+        connection.abort()
+        return nil
+    }
+
+    static func wget(_ context: inout KernelCommandContext) -> Int32 {
+        guard context.arguments.count == 1 || context.arguments.count == 2,
+              let url = parseURL(context.arguments[0]) else { return context.usageError() }
+        let fileName = context.arguments.count == 2 ? context.arguments[1]
+            : String(url.path.split(separator: "/").last ?? "index.html")
+        // "/dev/null" counts the body and keeps nothing (for measuring the network alone).
+        let discard = fileName == "/dev/null"
+        let path = context.resolvePath(fileName.isEmpty ? "index.html" : fileName)
+        guard let stack = configured(&context), let address = resolve(&context, stack, url.host),
+              let connection = open(&context, stack, to: address, port: url.port) else { return 1 }
+        defer { connection.abort() }
+        let request = HTTPClientRequest.get(url.path, host: url.host, port: url.port).bytes
+        var sent = 0
+        var parser = HTTPResponseParser()
+        var written: UInt64 = 0
+        let started = Net.milliseconds()
+        var lastReport = started
+        do throws(FilesError) {
+            let target: (volume: KernelVolume, path: String)? = discard ? nil : try Files.route(path)
+            if let target { try Files.fat { () throws(FATError) in try target.volume.writeFile(target.path, []) } }
+            var pending: [UInt8] = []
+            func flush(_ force: Bool) throws(FilesError) {
+                guard !pending.isEmpty, force || pending.count >= 256 << 10 else { return }
+                guard let target else {
+                    written += UInt64(pending.count)
+                    pending.removeAll(keepingCapacity: true)
+                    return
+                }
+                let offset = written
+                let count = pending.count
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+                defer { buffer.deallocate() }
+                buffer.copyBytes(from: pending)
+                try Files.fat { () throws(FATError) in
+                    try target.volume.write(target.path, offset: offset, from: UnsafeRawBufferPointer(buffer))
+                }
+                written += UInt64(count)
+                pending.removeAll(keepingCapacity: true)
+            }
+            while true {
+                if sent < request.count { sent += connection.send(Array(request[sent...])) }
+                let bytes = connection.receive(maximum: 256 << 10)
+                if !bytes.isEmpty {
+                    do throws(HTTPError) { pending += try parser.feed(bytes) } catch {
+                        return context.fail(context.arguments[0] + ": " + error.message)
+                    }
+                    try flush(false)
+                    if parser.headersComplete && parser.statusCode != 200 {
+                        return context.fail(context.arguments[0] + ": HTTP \(parser.statusCode) \(parser.reason)")
+                    }
+                } else if connection.isFinishedReceiving || parser.isComplete {
+                    break
+                } else if let error = connection.error {
+                    return context.fail(context.arguments[0] + ": " + error.message)
+                } else if context.isInterrupted() {
+                    context.shell.writeToTerminal("\n")
+                    return 130
+                } else {
+                    EventLoop.sleepUntilInterrupt()
+                }
+                if parser.isComplete { break }
+                let now = Net.milliseconds()
+                if now - lastReport >= 500 {
+                    lastReport = now
+                    let total = parser.contentLength.map { " of \($0)" } ?? ""
+                    context.shell.writeToTerminal("\rwget: \(written + UInt64(pending.count))\(total) bytes")
+                }
+            }
+            if !parser.isComplete {
+                do throws(HTTPError) { try parser.finish() } catch {
+                    return context.fail(context.arguments[0] + ": " + error.message)
+                }
+            }
+            try flush(true)
+        } catch {
+            return context.fail(FileCommands.message(error, fileName))
+        }
+        let elapsed = max(Net.milliseconds() - started, 1)
+        if lastReport != started { context.shell.writeToTerminal("\n") }
+        context.standardOutput.writeLine("wget: " + (discard ? "received" : "saved") + " \(written) bytes"
+                                         + (discard ? "" : " to " + path) + " in \(elapsed) ms (\(written * 1000 / elapsed / 1000) KB/s)")
+        return 0
+    }
+
+    static func nc(_ context: inout KernelCommandContext) -> Int32 {
+        let arguments = context.arguments
+        guard let stack = configured(&context), let tcp = Net.tcp else { return 1 }
+        let connection: TCPConnection
+        if arguments.count == 2 && arguments[0] == "-l" {
+            guard let port = UInt16(arguments[1]), port > 0 else { return context.usageError() }
+            guard let listener = tcp.listen(port: port, backlog: 1) else { return context.fail("port \(port) is in use") }
+            defer { listener.close() }
+            context.standardError.writeLine("nc: listening on \(stack.localAddress):\(port)")
+            var accepted: TCPConnection? = nil
+            _ = Net.wait(&context, timeoutMilliseconds: UInt64.max / 2) {
+                accepted = listener.accept()
+                return accepted != nil
+            }
+            guard let accepted else { return 130 }
+            connection = accepted
+        } else {
+            guard arguments.count == 2, let port = UInt16(arguments[1]), port > 0 else { return context.usageError() }
+            guard let address = resolve(&context, stack, arguments[0]),
+                  let opened = open(&context, stack, to: address, port: port) else { return 1 }
+            connection = opened
+        }
+        let input = context.standardInput
+        var sent = 0
+        var closedOurSide = false
+        while true {
+            if sent < input.count { sent += connection.send(Array(input[sent...])) }
+            if sent == input.count && !closedOurSide && context.hasStandardInput {
+                connection.close()
+                closedOurSide = true
+            }
+            let bytes = connection.receive(maximum: 64 << 10)
+            if !bytes.isEmpty {
+                context.standardOutput.write(bytes)
+                continue
+            }
+            if connection.isFinishedReceiving || connection.state == .closed { break }
+            if let error = connection.error { return context.fail(error.message) }
+            if context.isInterrupted() {
+                connection.abort()
+                return 130
+            }
+            EventLoop.sleepUntilInterrupt()
+        }
+        if !closedOurSide { connection.close() }
+        return 0
+    }
+
+    static func httpd(_ context: inout KernelCommandContext) -> Int32 {
+        if context.arguments == ["stop"] {
+            guard HTTPServer.isRunning else { return context.fail("not running") }
+            HTTPServer.stop()
+            context.standardOutput.writeLine("httpd: stopped after \(HTTPServer.served) requests")
+            return 0
+        }
+        guard context.arguments.count <= 1 else { return context.usageError() }
+        let port = context.arguments.first.flatMap { UInt16($0) } ?? 80
+        guard port > 0 else { return context.usageError() }
+        guard let stack = configured(&context) else { return 1 }
+        if let problem = HTTPServer.start(port: port) { return context.fail(problem) }
+        context.standardOutput.writeLine("httpd: serving the disks read-only on http://\(stack.localAddress):\(port)/ (httpd stop to end)")
+        return 0
+    }
+}

@@ -1,0 +1,42 @@
+/// The Internet checksum (RFC 1071): the ones' complement of the ones'
+/// complement sum of 16-bit big-endian words. Accumulate pieces with `add`
+/// (an odd-length piece is padded with a zero byte, so only the last piece may
+/// be odd), then read `value`. For TCP and UDP, `addPseudoHeader` first.
+public struct InternetChecksum {
+    private var sum: UInt64 = 0
+
+    public init() {}
+
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var index = 0
+        let count = bytes.count
+        while index + 1 < count {
+            sum &+= UInt64(bytes[index]) << 8 | UInt64(bytes[index + 1])
+            index += 2
+        }
+        if index < count { sum &+= UInt64(bytes[index]) << 8 }
+    }
+
+    public mutating func add(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { add($0) }
+    }
+
+    public mutating func add(word: UInt16) { sum &+= UInt64(word) }
+
+    /// Source, destination, zero + protocol, length (RFC 793 / 768).
+    public mutating func addPseudoHeader(source: IPv4Address, destination: IPv4Address, protocol number: UInt8, length: Int) {
+        sum &+= UInt64(source.value >> 16) &+ UInt64(source.value & 0xFFFF)
+        sum &+= UInt64(destination.value >> 16) &+ UInt64(destination.value & 0xFFFF)
+        sum &+= UInt64(number) &+ UInt64(UInt16(truncatingIfNeeded: length))
+    }
+
+    /// The checksum to store (0 stays 0 here; UDP callers map 0 to 0xFFFF).
+    public var value: UInt16 {
+        var folded = sum
+        while folded > 0xFFFF { folded = (folded & 0xFFFF) &+ (folded >> 16) }
+        return ~UInt16(truncatingIfNeeded: folded)
+    }
+
+    /// Over data that includes its checksum field: true when it verifies.
+    public var verifies: Bool { value == 0 }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// virtio-net, the IPv4/TCP stack and the network commands against QEMU's
+/// user network (the host is 10.0.2.2; everything stays on this machine).
+final class NetworkTests: XCTestCase {
+    func userNet(_ options: String = "") -> [String] {
+        ["-netdev", "user,id=n0" + options, "-device", "virtio-net-device,netdev=n0"]
+    }
+
+    func makeImage() throws -> FATImage {
+        let image = try FATImage()
+        addTeardownBlock { image.remove() }
+        return image
+    }
+
+    /// Waits until DHCP configured the interface (it starts at boot).
+    func waitForAddress(_ lumen: LumenConsole) throws {
+        _ = try lumen.qemu.waitForSerial("dhcp: 10.0.2.15", timeout: 20)
+    }
+
+    func checkDHCPAndPing(modern: Bool) throws {
+        let lumen = try LumenConsole(modern: modern, devices: userNet(), testCase: self)
+        try waitForAddress(lumen)
+        let interface = try lumen.run("ifconfig")
+        XCTAssertTrue(interface.contains("10.0.2.15"), interface)
+        XCTAssertTrue(interface.contains("link up"), interface)
+        let ping = try lumen.run("ping -c 3 10.0.2.2", timeout: 20)
+        XCTAssertTrue(ping.contains("bytes from 10.0.2.2"), ping)
+        XCTAssertTrue(ping.contains("3 received"), ping)
+        XCTAssertTrue(try lumen.run("arp").contains("10.0.2.2"))
+    }
+
+    func testDHCPAndPingLegacy() throws { try checkDHCPAndPing(modern: false) }
+    func testDHCPAndPingModern() throws { try checkDHCPAndPing(modern: true) }
+
+    func makePayload(_ count: Int) -> Data {
+        var data = Data(count: count)
+        data.withUnsafeMutableBytes { raw in
+            var state: UInt32 = 987_654
+            for index in 0 ..< raw.count {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                raw[index] = UInt8(truncatingIfNeeded: state >> 24)
+            }
+        }
+        return data
+    }
+
+    /// wget of a 4 MiB file from a server on the host; mtools reads it back identical.
+    func download(through devices: [String], image: FATImage, timeout: TimeInterval) throws {
+        let served = image.directory.appendingPathComponent("served")
+        try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
+        let payload = makePayload(4 << 20)
+        try payload.write(to: served.appendingPathComponent("payload.bin"))
+        let port = HostNetwork.freePort()
+        let server = try HostNetwork.fileServer(directory: served, port: port)
+        defer { server.stop() }
+        let lumen = try LumenConsole(memoryMiB: 512, devices: image.drive() + devices, testCase: self)
+        try waitForAddress(lumen)
+        let output = try lumen.run("wget http://10.0.2.2:\(port)/payload.bin /payload.bin && sync", timeout: timeout)
+        XCTAssertTrue(output.contains("4194304 bytes"), output)
+        lumen.qemu.kill()
+        XCTAssertTrue(try image.get("payload.bin") == payload, "the downloaded file differs")
+        let check = try image.check()
+        XCTAssertTrue(check.clean, check.report)
+    }
+
+    func testWgetSavesAByteIdenticalFile() throws {
+        try download(through: userNet(), image: try makeImage(), timeout: 120)
+    }
+
+    /// The same download through a relay that drops 5 % of the frames and
+    /// reorders some: Lumen's NIC is a `-netdev socket` whose frames the relay
+    /// passes to a hub holding the user network.
+    func testWgetThroughALossyLinkIsStillIdentical() throws {
+        let guestNIC = HostNetwork.freePort(udp: true), guestRelay = HostNetwork.freePort(udp: true)
+        let hubNIC = HostNetwork.freePort(udp: true), hubRelay = HostNetwork.freePort(udp: true)
+        let relay = try HostNetwork.lossyRelay(guestSide: (listen: guestRelay, peer: guestNIC),
+                                               hubSide: (listen: hubRelay, peer: hubNIC), dropPercent: 5, reorderPercent: 5)
+        defer { relay.stop() }
+        let devices = [
+            "-netdev", "socket,id=n0,udp=127.0.0.1:\(guestRelay),localaddr=127.0.0.1:\(guestNIC)",
+            "-device", "virtio-net-device,netdev=n0",
+            "-netdev", "user,id=u0", "-netdev", "hubport,id=p0,hubid=1,netdev=u0",
+            "-netdev", "socket,id=s1,udp=127.0.0.1:\(hubRelay),localaddr=127.0.0.1:\(hubNIC)",
+            "-netdev", "hubport,id=p1,hubid=1,netdev=s1",
+        ]
+        try download(through: devices, image: try makeImage(), timeout: 300)
+    }
+
+    /// The host fetches a file from Lumen's httpd through a hostfwd port;
+    /// paths that climb out of the disk are refused.
+    func testHttpdServesTheDiskReadOnly() throws {
+        let image = try makeImage()
+        let payload = makePayload(1 << 20)
+        try image.put("www/file.bin", payload)
+        let port = HostNetwork.freePort()
+        let lumen = try LumenConsole(devices: image.drive() + userNet(",hostfwd=tcp:127.0.0.1:\(port)-:80"), testCase: self)
+        try waitForAddress(lumen)
+        XCTAssertTrue(try lumen.run("httpd 80").contains("httpd: serving"))
+        let file = try HostNetwork.get(port: port, path: "/www/file.bin")
+        XCTAssertEqual(file.status, 200)
+        XCTAssertTrue(file.body == payload, "served file differs (\(file.body.count) bytes)")
+        let listing = try HostNetwork.get(port: port, path: "/www/")
+        XCTAssertEqual(listing.status, 200)
+        XCTAssertTrue(String(decoding: listing.body, as: UTF8.self).contains("file.bin"))
+        for hostile in ["/../etc/passwd", "/www/../../x", "/%2e%2e/%2e%2e/x", "/www/%00"] {
+            let refused = try HostNetwork.get(port: port, path: hostile)
+            XCTAssertTrue(refused.status == 403 || refused.status == 400 || refused.status == 404, "\(hostile): \(refused.status)")
+        }
+        XCTAssertTrue(try lumen.run("echo shell still here").contains("shell still here"))
+    }
+
+    /// QMP set_link takes the link down and up: noticed, reported, and the
+    /// network works again afterwards.
+    func testLinkDownAndUpIsNoticed() throws {
+        let lumen = try LumenConsole(devices: userNet(), testCase: self)
+        try waitForAddress(lumen)
+        var mark = lumen.qemu.serialOutput.endIndex
+        _ = try lumen.qemu.qmp("set_link", arguments: ["name": "n0", "up": false])
+        _ = try lumen.qemu.waitForSerial("eth0: link down", after: mark, timeout: 10)
+        XCTAssertTrue(try lumen.run("ifconfig").contains("link down"))
+        mark = lumen.qemu.serialOutput.endIndex
+        _ = try lumen.qemu.qmp("set_link", arguments: ["name": "n0", "up": true])
+        _ = try lumen.qemu.waitForSerial("eth0: link up", after: mark, timeout: 10)
+        XCTAssertTrue(try lumen.run("ping -c 1 10.0.2.2", timeout: 20).contains("1 received"))
+    }
+}
