@@ -142,6 +142,21 @@ final class DiskTests: XCTestCase {
         XCTAssertEqual(String(decoding: try image.get("proof.txt"), as: UTF8.self), "made by autorun\n")
     }
 
+    /// Files get their times from the PL031 real-time clock (QEMU starts it at
+    /// the host's UTC time): `date` and mtools agree with the host's calendar.
+    func testFileTimesComeFromTheRealTimeClock() throws {
+        let image = try makeImage()
+        let lumen = try boot(image)
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let today = formatter.string(from: Date())
+        XCTAssertTrue(try lumen.run("date").contains(today))
+        _ = try lumen.run("touch stamped.txt && sync")
+        let listing = try FATImage.tool("mdir", ["-i", image.path, "::/stamped.txt"])
+        XCTAssertTrue(listing.contains(today), listing)
+    }
+
     /// The history survives a reboot: it is kept on the disk.
     func testHistoryIsKeptOnTheDisk() throws {
         let image = try makeImage()
