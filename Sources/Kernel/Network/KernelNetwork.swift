@@ -143,10 +143,20 @@ enum Net {
     /// event loop keeps running meanwhile (frames, input, the network).
     static func wait(_ context: inout KernelCommandContext, timeoutMilliseconds: UInt64, until done: () -> Bool) -> Bool {
         let deadline = milliseconds() + timeoutMilliseconds
-        while !done() {
+        while true {
+            let seen = EventLoop.activity
+            if done() { return true }
             if context.isInterrupted() || milliseconds() >= deadline { return done() }
-            EventLoop.sleepUntilInterrupt()
+            pause(since: seen)
         }
-        return true
+    }
+
+    /// Sleeps until an interrupt, unless handlers ran since `seen` (their
+    /// effect, a frame or a timer, may be what the caller waits for: it should
+    /// look again first); then runs what the interrupt brought.
+    static func pause(since seen: UInt64) {
+        if EventLoop.activity != seen { return }
+        EventLoop.sleepUntilInterrupt()
+        EventLoop.runPending()
     }
 }

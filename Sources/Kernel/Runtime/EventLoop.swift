@@ -82,8 +82,14 @@ enum EventLoop {
             for action in batch { action() }
             ran = true
         }
+        if ran { activity &+= 1 }
         return ran
     }
+
+    /// Counts the `runPending` calls that ran something: a loop that waits for
+    /// a handler's effect compares it before sleeping, so an effect that landed
+    /// while it was busy elsewhere is not slept through.
+    static var activity: UInt64 = 0
 
     static func hasPending() -> Bool {
         guard let pending else { return false }

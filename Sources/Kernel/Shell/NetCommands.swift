@@ -271,6 +271,7 @@ enum NetCommands {
                 pending.removeAll(keepingCapacity: true)
             }
             while true {
+                let seen = EventLoop.activity
                 if sent < request.count { sent += connection.send(Array(request[sent...])) }
                 let bytes = connection.receive(maximum: 256 << 10)
                 if !bytes.isEmpty {
@@ -289,7 +290,7 @@ enum NetCommands {
                     context.shell.writeToTerminal("\n")
                     return 130
                 } else {
-                    EventLoop.sleepUntilInterrupt()
+                    Net.pause(since: seen)
                 }
                 if parser.isComplete { break }
                 let now = Net.milliseconds()
@@ -341,6 +342,7 @@ enum NetCommands {
         var sent = 0
         var closedOurSide = false
         while true {
+            let seen = EventLoop.activity
             if sent < input.count { sent += connection.send(Array(input[sent...])) }
             if sent == input.count && !closedOurSide && context.hasStandardInput {
                 connection.close()
@@ -357,7 +359,7 @@ enum NetCommands {
                 connection.abort()
                 return 130
             }
-            EventLoop.sleepUntilInterrupt()
+            Net.pause(since: seen)
         }
         if !closedOurSide { connection.close() }
         return 0
