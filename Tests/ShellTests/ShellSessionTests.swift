@@ -70,6 +70,22 @@ final class ShellSessionTests: XCTestCase {
         XCTAssertEqual(environment.screen.lines, ["lumen> poll; echo now", "now", "lumen> echo later", "later", "lumen>"])
     }
 
+    /// Regression: the bytes after a command's Enter in the same chunk were
+    /// typed after the bytes that arrived while the command ran ("vers" of a
+    /// burst of "version" lines ended up behind "ion").
+    func testBytesAfterEnterInTheSameChunkComeBeforeThoseTypedDuringTheCommand() {
+        let environment = FakeEnvironment()
+        let session = makeSession(environment)
+        var polled = false
+        environment.onPoll = {
+            guard !polled else { return }
+            polled = true
+            session.feed(Array("ond\r".utf8))
+        }
+        session.feed(Array("poll\recho sec".utf8))
+        XCTAssertEqual(environment.screen.lines, ["lumen> poll", "lumen> echo second", "second", "lumen>"])
+    }
+
     func testControlCWhileACommandRunsInterruptsIt() {
         let environment = FakeEnvironment()
         let session = makeSession(environment)

@@ -57,9 +57,27 @@ enum KernelShell {
     /// session from the event loop's work queue, not from the device's
     /// interrupt handler: a command may run for long, and while a handler runs
     /// its interrupt stays masked, so a Ctrl-C typed meanwhile could not arrive.
+    ///
+    /// One queue and one drain job rather than a job per chunk: a command that
+    /// waits runs the event loop, which may run a later chunk's job before an
+    /// earlier chunk still waiting in the outer batch, and typed text would come
+    /// out of order.
     static func receive(_ bytes: [UInt8]) {
-        EventLoop.post { feed(bytes) }
+        queued += bytes
+        guard !drainPosted else { return }
+        drainPosted = true
+        EventLoop.post {
+            drainPosted = false
+            while !queued.isEmpty {
+                let bytes = queued
+                queued.removeAll()
+                feed(bytes)
+            }
+        }
     }
+
+    static var queued: [UInt8] = []
+    static var drainPosted = false
 
     /// Input that arrived while the file system was busy outside a command.
     static var deferred: [UInt8] = []

@@ -11,6 +11,8 @@ public final class ShellSession<Environment: ShellEnvironment> {
     /// True while a command runs; bytes fed meanwhile are typed ahead.
     public private(set) var isRunningCommand = false
     private var typeahead: [UInt8] = []
+    /// `feed` is taking bytes off the queue (a nested call only adds to it).
+    private var draining = false
     private var started = false
 
     private init(shell: Shell<Environment>, editor: LineEditor) {
@@ -40,33 +42,32 @@ public final class ShellSession<Environment: ShellEnvironment> {
         shell.history = History.parse(fileBody, capacity: shell.history.capacity)
     }
 
+    /// Bytes from the terminal. Everything goes through one queue, in arrival
+    /// order: bytes that come in while a command runs (the environment polling
+    /// its input) wait behind the rest of the chunk that started the command.
     public func feed(_ bytes: [UInt8]) {
-        for byte in bytes { feed(byte) }
-    }
-
-    /// One byte from the terminal.
-    public func feed(_ byte: UInt8) {
-        if isRunningCommand {
-            // Fed from inside a running command (the environment polling its
-            // input): Ctrl-C interrupts it and drops what was typed ahead, as
-            // a tty does; anything else waits for the prompt.
-            if byte == 0x03 {
+        for byte in bytes {
+            if isRunningCommand && byte == 0x03 {
+                // Ctrl-C interrupts the command and drops what was typed ahead,
+                // as a tty does.
                 shell.interrupt()
                 typeahead.removeAll()
             } else if typeahead.count < 4096 {
                 typeahead.append(byte)
             }
-            return
         }
+        guard !isRunningCommand, !draining else { return }
         if !started { start() }
-        process(byte)
-        // Bytes typed while a command ran, in the order they came (a command
-        // run from them may collect more).
+        draining = true
         while !typeahead.isEmpty {
-            let pending = typeahead
-            typeahead.removeAll()
-            for byte in pending { process(byte) }
+            process(typeahead.removeFirst())
         }
+        draining = false
+    }
+
+    /// One byte from the terminal.
+    public func feed(_ byte: UInt8) {
+        feed([byte])
     }
 
     private func process(_ byte: UInt8) {
