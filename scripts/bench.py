@@ -370,8 +370,10 @@ def bench_net(kernel, runs, size=16 << 20, pings=5):
     with tempfile.TemporaryDirectory() as work:
         with open(os.path.join(work, "payload.bin"), "wb") as f:
             f.write(os.urandom(size))
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=work)
-        handler.log_message = lambda *a: None
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+        handler = functools.partial(Quiet, directory=work)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         port = server.server_address[1]
         thread = threading.Thread(target=server.serve_forever, daemon=True)
