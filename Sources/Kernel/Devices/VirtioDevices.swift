@@ -53,17 +53,32 @@ enum VirtioDevices {
             do {
                 let rng = try KernelRNG(platform: Kernel.platform, transport: transport, interrupt: interrupt,
                                         disabled: disabledFeatures, requestSize: rngRequestSize)
-                registry.recordNegotiated(index, rng.features)
-                if let interrupt, !Kernel.platform.registerInterrupt(interrupt, handler: { rng.handleInterrupt() }) {
-                    registry.recordProblem(index, "interrupt \(interrupt) unavailable; polling")
-                }
+                attach(registry, index, features: rng.features) { rng.handleInterrupt() }
                 rngs.append(rng)
             } catch {
-                registry.recordProblem(index, error.message)
-                registry.release(index)
-                bootLog("virtio-rng in slot \(registry.devices[index].slot): " + error.message)
+                reject(registry, index, "virtio-rng", error.message)
             }
         }
+    }
+
+    /// A driver started on device `index`: records what it negotiated and
+    /// routes the device's interrupt to `handler` (the driver polls if the
+    /// line cannot be had).
+    static func attach(_ registry: DeviceRegistry<KernelPlatform>, _ index: Int, features: Features,
+                       handler: @escaping () -> Void) {
+        registry.recordNegotiated(index, features)
+        if let interrupt = registry.devices[index].interrupt,
+           !Kernel.platform.registerInterrupt(interrupt, handler: handler) {
+            registry.recordProblem(index, "interrupt \(interrupt) unavailable; polling")
+        }
+    }
+
+    /// A driver could not start on device `index`: the device is released and
+    /// the reason kept for the `devices` table and the boot log.
+    static func reject(_ registry: DeviceRegistry<KernelPlatform>, _ index: Int, _ kind: String, _ reason: String) {
+        registry.recordProblem(index, reason)
+        registry.release(index)
+        bootLog(kind + " in slot \(registry.devices[index].slot): " + reason)
     }
 
     /// Resets every device Lumen drives, so none is left writing to memory (before

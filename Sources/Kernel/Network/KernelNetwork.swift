@@ -57,12 +57,9 @@ enum Net {
             driver = try KernelNetDriver.create(platform: Kernel.platform, transport: transport, interrupt: interrupt,
                                                 fallbackMAC: fallback, disabled: VirtioDevices.disabledFeatures)
         } catch {
-            registry.recordProblem(index, error.message)
-            registry.release(index)
-            bootLog("virtio-net in slot \(registry.devices[index].slot): " + error.message)
+            VirtioDevices.reject(registry, index, "virtio-net", error.message)
             return
         }
-        registry.recordNegotiated(index, driver.features)
         let interface = KernelNetInterface(driver: driver)
         let stack = KernelNetworkStack.create(interface: interface, seed: random32())
         let tcp = TCPLayer(localAddress: { stack.localAddress }, random: { random32() })
@@ -76,9 +73,7 @@ enum Net {
             if HTTPServer.isRunning { postServe() }
         }
         driver.linkChanged = { up in linkChanged(up) }
-        if let interrupt, !Kernel.platform.registerInterrupt(interrupt, handler: { driver.handleInterrupt() }) {
-            registry.recordProblem(index, "interrupt \(interrupt) unavailable; polling")
-        }
+        VirtioDevices.attach(registry, index, features: driver.features) { driver.handleInterrupt() }
         self.driver = driver
         self.stack = stack
         self.tcp = tcp

@@ -64,47 +64,45 @@ enum KernelShell {
     /// out of order.
     static func receive(_ bytes: [UInt8]) {
         queued += bytes
-        guard !drainPosted else { return }
-        drainPosted = true
-        EventLoop.post {
-            drainPosted = false
-            while !queued.isEmpty {
-                let bytes = queued
-                queued.removeAll()
-                feed(bytes)
-            }
-        }
+        postDrain()
     }
 
     static var queued: [UInt8] = []
     static var drainPosted = false
-
-    /// Input that arrived while the file system was busy outside a command.
-    static var deferred: [UInt8] = []
     static var retryScheduled = false
 
-    static func feed(_ bytes: [UInt8]) {
-        guard let session else { return }
-        if Files.busy && !session.isRunningCommand {
-            // A new command must not start inside someone else's disk wait:
-            // try again in a moment.
-            if !retryScheduled {
-                retryScheduled = true
-                GenericTimer.schedule(afterMilliseconds: 5) {
-                    retryScheduled = false
-                    feed([])
-                }
-            }
-            deferred += bytes
-            return
+    static func postDrain() {
+        guard !drainPosted else { return }
+        drainPosted = true
+        EventLoop.post {
+            drainPosted = false
+            drain()
         }
-        let bytes = deferred + bytes
-        deferred.removeAll()
-        if bytes.isEmpty { return }
-        // The line editor scrolls long lines at the width of the screen (after a font change too).
-        let columns = KernelConsole.activeColumns
-        if columns != session.columns { session.columns = columns }
-        session.feed(bytes)
+    }
+
+    /// Hands the queued bytes to the session, in order.
+    static func drain() {
+        guard let session else { return }
+        while !queued.isEmpty {
+            if Files.busy && !session.isRunningCommand {
+                // A new command must not start inside someone else's disk
+                // wait: the bytes stay queued and the drain runs again shortly.
+                if !retryScheduled {
+                    retryScheduled = true
+                    GenericTimer.schedule(afterMilliseconds: 5) {
+                        retryScheduled = false
+                        postDrain()
+                    }
+                }
+                return
+            }
+            let bytes = queued
+            queued.removeAll()
+            // The line editor scrolls long lines at the width of the screen (after a font change too).
+            let columns = KernelConsole.activeColumns
+            if columns != session.columns { session.columns = columns }
+            session.feed(bytes)
+        }
     }
 
     /// Runs `body` (a command that reports with `print`) so that what it

@@ -33,15 +33,10 @@ enum Disks {
                 driver = try KernelBlockDriver.create(platform: Kernel.platform, transport: transport, interrupt: interrupt,
                                                       name: name, disabled: VirtioDevices.disabledFeatures)
             } catch {
-                registry.recordProblem(index, error.message)
-                registry.release(index)
-                bootLog("virtio-blk in slot \(registry.devices[index].slot): " + error.message)
+                VirtioDevices.reject(registry, index, "virtio-blk", error.message)
                 continue
             }
-            registry.recordNegotiated(index, driver.features)
-            if let interrupt, !Kernel.platform.registerInterrupt(interrupt, handler: { driver.handleInterrupt() }) {
-                registry.recordProblem(index, "interrupt \(interrupt) unavailable; polling")
-            }
+            VirtioDevices.attach(registry, index, features: driver.features) { driver.handleInterrupt() }
             let device = VirtioDisk(driver: driver, transport: transport, name: name)
             var disk = Disk(device: device, volume: nil, problem: nil)
             do {
@@ -49,7 +44,7 @@ enum Disks {
                 disk.volume = volume
                 bootLog(name + ": " + formatBytes(device.byteCount) + (device.isReadOnly ? " read-only" : "")
                         + ", \(volume.kind.name) volume" + (volume.label.isEmpty ? "" : " '" + volume.label + "'")
-                        + ", " + formatBytes(volume.freeBytes) + " free, mounted on " + mountPoint(disks.count))
+                        + ", " + formatBytes(volume.freeBytes) + " free, mounted on " + (disks.isEmpty ? "/" : "/" + name))
             } catch {
                 disk.problem = error.message
                 bootLog(name + ": " + formatBytes(device.byteCount) + ", not mounted: " + error.message)
@@ -60,7 +55,7 @@ enum Disks {
 
     /// Where disk `index`'s volume appears in the file tree.
     static func mountPoint(_ index: Int) -> String {
-        index == 0 ? "/" : "/" + (index < disks.count ? disks[index].device.name : "vd" + String(UnicodeScalar(UInt8(ascii: "a") + UInt8(min(index, 25)))))
+        index == 0 ? "/" : "/" + disks[index].device.name
     }
 
     /// Writes back every volume and flushes the disks, then resets them.
