@@ -8,7 +8,10 @@
 //   byte 0     columns: 2 + b % 79, or 200 when b >= 250
 //   byte 1     rows: 1 + b % 30
 //   byte 2     flags: bit 0 resizes between chunks, bit 1 scrolls the view,
-//              bit 2 feeds byte by byte (else in chunks)
+//              bit 2 feeds byte by byte (else in chunks), bit 3 (without
+//              bits 0 and 1) also feeds a second terminal byte by byte and
+//              requires the same screen: the parser's fast paths for whole
+//              runs and sequences must equal its state machine
 //   byte 3     chunk length: 1 + b % 64
 //   bytes 4... what the application writes
 // After every chunk the invariants below are checked; a violation traps, which
@@ -38,7 +41,30 @@ public func lumenTerminalFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int
         checkInvariants(terminal)
         offset = end
     }
+    if flags & 0b1011 == 0b1000 {
+        let single = Terminal(columns: columns, rows: rows, scrollbackLines: 200)
+        for index in 4 ..< size { single.feed(UnsafeBufferPointer(rebasing: input[index ..< index + 1])) }
+        checkSameScreen(terminal, single)
+    }
     return 0
+}
+
+/// Traps unless both terminals show the same cells, cursor and scrollback depth.
+func checkSameScreen(_ chunked: Terminal, _ single: Terminal) {
+    let a = chunked.cursorState
+    let b = single.cursorState
+    if a.row != b.row || a.column != b.column || a.pendingWrap != b.pendingWrap {
+        fatalError("chunked and byte-by-byte feeding put the cursor in different places")
+    }
+    if chunked.scrollbackCount != single.scrollbackCount {
+        fatalError("chunked and byte-by-byte feeding scrolled back different lines")
+    }
+    for row in 0 ..< chunked.rows {
+        for column in 0 ..< chunked.columns
+        where chunked.cell(row: row, column: column) != single.cell(row: row, column: column) {
+            fatalError("chunked and byte-by-byte feeding left different cells")
+        }
+    }
 }
 
 /// Traps with a description when the terminal breaks one of its promises.

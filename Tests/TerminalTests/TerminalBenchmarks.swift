@@ -94,7 +94,7 @@ final class TerminalBenchmarks: XCTestCase {
         struct Counter: VTPerformer {
             var count = 0
             mutating func print(_ scalar: UInt32) { count &+= Int(scalar) }
-            mutating func csiDispatch(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
+            mutating func csiDispatch(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
                 count &+= parameters.count
             }
         }

@@ -1,4 +1,4 @@
-import Terminal
+@testable import Terminal
 import XCTest
 
 /// Everything a parser reported, in order.
@@ -30,7 +30,7 @@ struct RecordingPerformer: VTPerformer {
     var events: [ParserEvent] = []
     var lastOSC: VTOSCPayload?
 
-    static func groups(_ parameters: VTParameters) -> [[UInt16]] {
+    static func groups(_ parameters: VTParameterView) -> [[UInt16]] {
         (0 ..< parameters.count).map { index in
             (0 ..< parameters.componentCount(at: index)).map { parameters.component($0, at: index) }
         }
@@ -42,13 +42,13 @@ struct RecordingPerformer: VTPerformer {
 
     mutating func print(_ scalar: UInt32) { events.append(.print(scalar)) }
     mutating func execute(_ byte: UInt8) { events.append(.execute(byte)) }
-    mutating func csiDispatch(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
+    mutating func csiDispatch(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
         events.append(.csi(Self.groups(parameters), Self.bytes(intermediates), ignoring, Character(Unicode.Scalar(final))))
     }
     mutating func escDispatch(intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
         events.append(.esc(Self.bytes(intermediates), ignoring, Character(Unicode.Scalar(final))))
     }
-    mutating func hook(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
+    mutating func hook(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
         events.append(.hook(Self.groups(parameters), Self.bytes(intermediates), ignoring, Character(Unicode.Scalar(final))))
     }
     mutating func put(_ byte: UInt8) { events.append(.put(byte)) }
@@ -274,9 +274,13 @@ final class VTParserTests: XCTestCase {
             "\(esc)[38:2::1:2:3m", "\(esc)[4:3m", "\(esc)[1;4:3m", "\(esc)[1?m", "\(esc)[1 q", "\(esc)[1$p",
             "\(esc)[1\n2H", "\(esc)[12\u{7F}3H", "\(esc)[1\(esc)[2H", "\(esc)[1\u{18}H", "\(esc)[?", "\(esc)[12", "\(esc)[1;",
             "\(esc)[\u{80}m", "\(esc)[1;2é", "\(esc)[", "\(esc)",
+            "\(esc)[38;2;255;128;0;48;2;1;2;3;1;4;9m", "\(esc)[1234;5678H", "\(esc)[12345H", "\(esc)[9999;99999;9m",
+            "\(esc)[1;\u{FA}3H", "\(esc)[\u{FF}\u{FF}m", "\(esc)[/5m", "\(esc)[5/m",
         ]
         for sequence in sequences {
-            for suffix in ["", "x", "\(esc)[1m"] {
+            // The fast path reads four bytes at a time: with a long suffix it
+            // takes sequences it leaves to the state machine at a buffer's end.
+            for suffix in ["", "x", "\(esc)[1m", "\(esc)[1m" + String(repeating: "y", count: 12)] {
                 let input = Array((sequence + suffix).utf8)
                 parser = VTParser()
                 let fed = parse(input)
@@ -287,6 +291,25 @@ final class VTParserTests: XCTestCase {
                 XCTAssertEqual(parser.state, single.state, (sequence + suffix).debugDescription)
             }
         }
+    }
+
+    /// The fast path's four-bytes-at-a-time digit reading, against the
+    /// obvious loop, over every combination of bytes at the edges of the digits.
+    func testDigitWordsMatchByteByByte() {
+        let interesting: [UInt8] = [0x00, 0x2F, 0x30, 0x35, 0x39, 0x3A, 0x3B, 0x3F, 0x6D, 0xF9, 0xFA, 0xFF]
+        for a in interesting { for b in interesting { for c in interesting { for d in interesting {
+            let bytes = [a, b, c, d]
+            let word = UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24
+            var expectedCount = 0
+            var expectedValue: UInt32 = 0
+            while expectedCount < 4 && bytes[expectedCount] &- 0x30 < 10 {
+                expectedValue = expectedValue * 10 + UInt32(bytes[expectedCount] - 0x30)
+                expectedCount += 1
+            }
+            let count = VTParser.leadingDigitCount(word)
+            XCTAssertEqual(count, expectedCount, "\(bytes)")
+            XCTAssertEqual(VTParser.decimalValue(word, digits: count), expectedValue, "\(bytes)")
+        } } } }
     }
 
     func testStateTransitions() {

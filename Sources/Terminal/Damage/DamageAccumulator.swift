@@ -9,31 +9,32 @@
 struct DamageAccumulator {
     private(set) var rows: Int
     private(set) var columns: Int
-    private var starts: [UInt16]
-    private var ends: [UInt16]
+    /// Per row, the dirty columns as start | end << 16 (exclusive end; equal
+    /// when clean): one array, so marking a cell is one load and one store.
+    private var spans: [UInt32]
     private(set) var scrolledLines = 0
     private(set) var fullRedraw = true
 
     init(rows: Int, columns: Int) {
         self.rows = rows
         self.columns = columns
-        starts = [UInt16](repeating: 0, count: rows)
-        ends = [UInt16](repeating: 0, count: rows)
+        spans = [UInt32](repeating: 0, count: rows)
     }
 
     /// Marks columns `lower..<upper` of `row`.
     @inline(__always)
     mutating func mark(row: Int, from lower: Int, to upper: Int) {
         guard !fullRedraw, row >= 0, row < rows, lower < upper else { return }
-        let low = UInt16(truncatingIfNeeded: max(0, lower))
-        let high = UInt16(truncatingIfNeeded: min(columns, upper))
-        if starts[row] == ends[row] {
-            starts[row] = low
-            ends[row] = high
-        } else {
-            if low < starts[row] { starts[row] = low }
-            if high > ends[row] { ends[row] = high }
+        var low = UInt32(truncatingIfNeeded: max(0, lower))
+        var high = UInt32(truncatingIfNeeded: min(columns, upper))
+        let span = spans[row]
+        let start = span & 0xFFFF
+        let end = span >> 16
+        if start != end {
+            low = min(low, start)
+            high = max(high, end)
         }
+        spans[row] = low | high << 16
     }
 
     mutating func markRow(_ row: Int) {
@@ -58,12 +59,10 @@ struct DamageAccumulator {
             return
         }
         for row in 0 ..< rows - count {
-            starts[row] = starts[row + count]
-            ends[row] = ends[row + count]
+            spans[row] = spans[row + count]
         }
         for row in rows - count ..< rows {
-            starts[row] = 0
-            ends[row] = UInt16(truncatingIfNeeded: columns)
+            spans[row] = UInt32(truncatingIfNeeded: columns) << 16
         }
     }
 
@@ -80,10 +79,11 @@ struct DamageAccumulator {
     mutating func take(cursorMoved: Bool, titleChanged: Bool) -> TerminalDamage {
         let damage = TerminalDamage(rows: rows, columns: columns, fullRedraw: fullRedraw,
                                     scrolledLines: scrolledLines, cursorMoved: cursorMoved,
-                                    titleChanged: titleChanged, starts: starts, ends: ends)
+                                    titleChanged: titleChanged,
+                                    starts: spans.map { UInt16(truncatingIfNeeded: $0) },
+                                    ends: spans.map { UInt16(truncatingIfNeeded: $0 >> 16) })
         for row in 0 ..< rows {
-            starts[row] = 0
-            ends[row] = 0
+            spans[row] = 0
         }
         scrolledLines = 0
         fullRedraw = false

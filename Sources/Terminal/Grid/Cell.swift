@@ -69,6 +69,17 @@ public struct Cell: Equatable {
         set { backgroundBits = newValue.packed }
     }
 
+    /// The colours in `TerminalColor.packed` form, for SGR, which builds them
+    /// that way rather than through the enum.
+    var packedForeground: UInt32 {
+        get { foregroundBits }
+        set { foregroundBits = newValue }
+    }
+    var packedBackground: UInt32 {
+        get { backgroundBits }
+        set { backgroundBits = newValue }
+    }
+
     /// True for the right half of a wide character.
     public var isWideContinuation: Bool { word & Cell.widthMask == 0 }
 

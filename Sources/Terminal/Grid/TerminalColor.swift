@@ -13,11 +13,17 @@ public enum TerminalColor: Equatable {
     /// 0x0100_00nn `.indexed(nn)`, 0x0200_0000 | rgb `.rgb`.
     var packed: UInt32 {
         switch self {
-        case .default: return 0
-        case .indexed(let index): return 0x0100_0000 | UInt32(index)
-        case .rgb(let rgb): return 0x0200_0000 | (rgb & 0x00FF_FFFF)
+        case .default: return TerminalColor.packedDefault
+        case .indexed(let index): return TerminalColor.packedIndexed(index)
+        case .rgb(let rgb): return TerminalColor.packedRGB(rgb)
         }
     }
+
+    static let packedDefault: UInt32 = 0
+    @inline(__always)
+    static func packedIndexed(_ index: UInt8) -> UInt32 { 0x0100_0000 | UInt32(index) }
+    @inline(__always)
+    static func packedRGB(_ rgb: UInt32) -> UInt32 { 0x0200_0000 | (rgb & 0x00FF_FFFF) }
 
     init(packed: UInt32) {
         switch packed >> 24 {

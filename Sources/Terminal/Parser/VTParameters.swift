@@ -55,36 +55,44 @@ public struct VTParameters {
     public var isEmpty: Bool { count == 0 }
 
     /// Parameter `index`'s value (component 0); 0 when absent.
-    @inline(__always)
-    public subscript(index: Int) -> UInt16 {
-        if !hasSubparameters { return index >= 0 && index < count ? components[index] : 0 }
-        return component(0, at: index)
-    }
+    public subscript(index: Int) -> UInt16 { read { $0[index] } }
 
-    /// Parameter `index` as an Int, with `defaultValue` when it is absent or 0
-    /// (the ECMA-48 convention: `CSI 0 A` and `CSI A` both move one line).
-    @inline(__always)
+    /// Parameter `index` as an Int, with `defaultValue` when it is absent or 0.
     public func value(at index: Int, default defaultValue: Int) -> Int {
-        let raw = self[index]
-        return raw == 0 ? defaultValue : Int(raw)
+        read { $0.value(at: index, default: defaultValue) }
     }
 
     /// Number of components of parameter `index` (1 + its sub-parameters); 0 when absent.
-    @inline(__always)
-    public func componentCount(at index: Int) -> Int {
-        guard index >= 0 && index < count else { return 0 }
-        if !hasSubparameters { return 1 }
-        return Int(groupEnds[index]) - groupStart(index)
-    }
+    public func componentCount(at index: Int) -> Int { read { $0.componentCount(at: index) } }
 
     /// Component `component` of parameter `index`; 0 when absent.
     public func component(_ component: Int, at index: Int) -> UInt16 {
-        guard component >= 0 && component < componentCount(at: index) else { return 0 }
-        return components[groupStart(index) + component]
+        read { $0.component(component, at: index) }
     }
 
-    private func groupStart(_ index: Int) -> Int {
-        index == 0 ? 0 : Int(groupEnds[index - 1])
+    /// Runs `body` with a view that reads the parameters in place, as the parser
+    /// hands them to its performer. `mutating` only to get at the storage
+    /// without a copy: reading an `InlineArray` of a borrowed value makes the
+    /// compiler (Swift 6.3) copy the whole array first, and right after the
+    /// parser's two-byte stores that copy also stalls on store forwarding.
+    @inline(__always)
+    mutating func withView<Result>(_ body: (VTParameterView) -> Result) -> Result {
+        let count = count
+        let hasSubparameters = hasSubparameters
+        return withUnsafeMutableBytes(of: &components) { components in
+            withUnsafeMutableBytes(of: &groupEnds) { groupEnds in
+                body(VTParameterView(components: UnsafeBufferPointer(components.assumingMemoryBound(to: UInt16.self)),
+                                     groupEnds: UnsafeBufferPointer(groupEnds.assumingMemoryBound(to: UInt8.self)),
+                                     count: count, hasSubparameters: hasSubparameters))
+            }
+        }
+    }
+
+    /// `withView` on a copy, for the accessors above (tests, callers building
+    /// sequences); the parser's path never copies.
+    private func read<Result>(_ body: (VTParameterView) -> Result) -> Result {
+        var copy = self
+        return copy.withView(body)
     }
 
     // MARK: Accumulation, driven by the parser
@@ -172,5 +180,52 @@ public struct VTParameters {
         groupEnds[count] = UInt8(truncatingIfNeeded: componentCount)
         openGroupStart = componentCount
         count += 1
+    }
+}
+
+/// The parameters of a CSI or DCS sequence as the parser hands them to its
+/// performer: a read-only view of the parser's own storage (vte's `&Params`),
+/// valid only during the call (a performer that keeps parameters copies their
+/// values out). It has the accessors of `VTParameters`.
+public struct VTParameterView {
+    let components: UnsafeBufferPointer<UInt16>
+    let groupEnds: UnsafeBufferPointer<UInt8>
+    /// Number of parameters.
+    public let count: Int
+    let hasSubparameters: Bool
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Parameter `index`'s value (component 0); 0 when absent.
+    @inline(__always)
+    public subscript(index: Int) -> UInt16 {
+        if !hasSubparameters { return index >= 0 && index < count ? components[index] : 0 }
+        return component(0, at: index)
+    }
+
+    /// Parameter `index` as an Int, with `defaultValue` when it is absent or 0
+    /// (the ECMA-48 convention: `CSI 0 A` and `CSI A` both move one line).
+    @inline(__always)
+    public func value(at index: Int, default defaultValue: Int) -> Int {
+        let raw = self[index]
+        return raw == 0 ? defaultValue : Int(raw)
+    }
+
+    /// Number of components of parameter `index` (1 + its sub-parameters); 0 when absent.
+    @inline(__always)
+    public func componentCount(at index: Int) -> Int {
+        guard index >= 0 && index < count else { return 0 }
+        if !hasSubparameters { return 1 }
+        return Int(groupEnds[index]) - groupStart(index)
+    }
+
+    /// Component `component` of parameter `index`; 0 when absent.
+    public func component(_ component: Int, at index: Int) -> UInt16 {
+        guard component >= 0 && component < componentCount(at: index) else { return 0 }
+        return components[groupStart(index) + component]
+    }
+
+    private func groupStart(_ index: Int) -> Int {
+        index == 0 ? 0 : Int(groupEnds[index - 1])
     }
 }

@@ -78,42 +78,37 @@ public struct VTParser {
         index += 1
         guard index < count else { return nil }
         // Into locals, not the parser's own fields: a sequence the fast path
-        // cannot finish then leaves no trace. (Also, handing a field of `self` to
-        // the performer makes the compiler copy it first, which right after the
-        // byte-wise writes costs more than the parsing.)
+        // cannot finish then leaves no trace.
         var parameters = VTParameters()
         var intermediates = VTIntermediates()
         if bytes[index] &- 0x3C < 4 {  // private marker < = > ?
             _ = intermediates.append(bytes[index])
             index += 1
         }
-        // Digits and `;` only (sub-parameters take the table path). Each
-        // parameter is accumulated in a register and stored once; no parameter
-        // bytes at all means no parameters (`CSI H`), as on the table path.
+        // Digits and `;` only (sub-parameters take the table path); no
+        // parameter bytes at all means no parameters (`CSI H`), as on the table
+        // path. Each parameter's digits are read four bytes at a time, without
+        // a branch on the number's length: SGR colour indices and cursor
+        // positions are 1 to 3 digits at random, a branch predictor's worst
+        // case. Near the end of the buffer the table path takes the sequence.
         guard index < count else { return nil }
         if bytes[index] &- 0x30 < 0x0C {
             while true {
-                var value: UInt32 = 0
-                var digit = UInt32(bytes[index] &- 0x30)
-                if digit < 10 && index + 3 < count {
-                    // Parameters are short: take up to three digits without a
-                    // branch per digit (the number's end is what a branch would
-                    // mispredict), then any further ones one by one.
-                    let second = UInt32(bytes[index + 1] &- 0x30)
-                    let third = UInt32(bytes[index + 2] &- 0x30)
-                    let hasSecond = second < 10
-                    let hasThird = hasSecond && third < 10
-                    value = hasThird ? digit &* 100 &+ second &* 10 &+ third : (hasSecond ? digit &* 10 &+ second : digit)
-                    index += hasThird ? 3 : (hasSecond ? 2 : 1)
+                guard index + 4 <= count, let base = bytes.baseAddress else { return nil }
+                let word = UInt32(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt32.self))
+                let length = VTParser.leadingDigitCount(word)
+                var value = VTParser.decimalValue(word, digits: length)
+                index += length
+                if length == 4 {
                     guard index < count else { return nil }
-                    digit = UInt32(bytes[index] &- 0x30)
-                }
-                while digit < 10 {
-                    // Saturating, as `VTParameters.accept`.
-                    value = min(value &* 10 &+ digit, 0xFFFF)
-                    index += 1
-                    guard index < count else { return nil }
-                    digit = UInt32(bytes[index] &- 0x30)
+                    var digit = UInt32(bytes[index] &- 0x30)
+                    while digit < 10 {
+                        // Saturating, as `VTParameters.accept`.
+                        value = min(value &* 10 &+ digit, 0xFFFF)
+                        index += 1
+                        guard index < count else { return nil }
+                        digit = UInt32(bytes[index] &- 0x30)
+                    }
                 }
                 parameters.appendParameter(UInt16(truncatingIfNeeded: value))
                 guard bytes[index] == UInt8(ascii: ";") else { break }
@@ -123,8 +118,31 @@ public struct VTParser {
         }
         guard bytes[index] &- 0x40 < 0x3F else { return nil }
         let final = bytes[index]
-        performer.csiDispatch(parameters, intermediates: intermediates, ignoring: parameters.overflowed, final: final)
+        let ignoring = parameters.overflowed
+        parameters.withView { performer.csiDispatch($0, intermediates: intermediates, ignoring: ignoring, final: final) }
         return index + 1
+    }
+
+    /// How many of the four bytes of `word` (the first in the low byte), from
+    /// the first, are ASCII digits. A byte is a digit when its high nibble is 3
+    /// both as it is and plus 6 (0x3A–0x3F become 0x40–0x45). A carry out of a
+    /// byte ≥ 0xFA disturbs only the bytes after it, and it is itself no digit.
+    @inline(__always)
+    static func leadingDigitCount(_ word: UInt32) -> Int {
+        let highNibbles = (word & 0xF0F0_F0F0) ^ 0x3030_3030
+        let highNibblesPlusSix = ((word &+ 0x0606_0606) & 0xF0F0_F0F0) ^ 0x3030_3030
+        return (highNibbles | highNibblesPlusSix).trailingZeroBitCount >> 3
+    }
+
+    /// The value of the first `digits` (0…4) bytes of `word` (the first in the
+    /// low byte), which are ASCII digits: moved up to the high bytes, so that
+    /// missing digits are leading zeros, then combined pairwise: tens, hundreds.
+    @inline(__always)
+    static func decimalValue(_ word: UInt32, digits: Int) -> UInt32 {
+        var value = UInt32(truncatingIfNeeded: UInt64(word & 0x0F0F_0F0F) &<< UInt64(32 &- 8 &* digits))
+        value = (value &* 10 &+ (value >> 8)) & 0x00FF_00FF
+        value = (value &* 100 &+ (value >> 16)) & 0xFFFF
+        return value
     }
 
     /// Processes an array of bytes.
@@ -205,8 +223,8 @@ public struct VTParser {
             performer.escDispatch(intermediates: intermediates, ignoring: ignoring, final: byte)
         case .csiDispatch:
             parameters.finish()
-            performer.csiDispatch(parameters, intermediates: intermediates,
-                                  ignoring: ignoring || parameters.overflowed, final: byte)
+            let ignoring = ignoring || parameters.overflowed
+            parameters.withView { performer.csiDispatch($0, intermediates: intermediates, ignoring: ignoring, final: byte) }
         case .put:
             performer.put(byte)
         case .oscPut:
@@ -227,8 +245,8 @@ public struct VTParser {
             ignoring = false
         case .hook:
             parameters.finish()
-            performer.hook(parameters, intermediates: intermediates,
-                           ignoring: ignoring || parameters.overflowed, final: byte)
+            let ignoring = ignoring || parameters.overflowed
+            parameters.withView { performer.hook($0, intermediates: intermediates, ignoring: ignoring, final: byte) }
         case .oscStart:
             osc.removeAll()
         case .unhook, .oscEnd:

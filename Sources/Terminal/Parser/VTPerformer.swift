@@ -19,17 +19,18 @@ public protocol VTPerformer {
     /// too, without disturbing the sequence (as on a VT100).
     mutating func execute(_ byte: UInt8)
 
-    /// `CSI intermediates parameters final`. `ignoring` is set when the sequence
+    /// `CSI intermediates parameters final`. `parameters` is a view of the
+    /// parser's storage, valid during the call. `ignoring` is set when the sequence
     /// overflowed the parameter or intermediate limits; a terminal should then
     /// not act on it.
-    mutating func csiDispatch(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8)
+    mutating func csiDispatch(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8)
 
     /// `ESC intermediates final`.
     mutating func escDispatch(intermediates: VTIntermediates, ignoring: Bool, final: UInt8)
 
     /// Start of a device control string; `put` follows for each data byte,
     /// then `unhook`.
-    mutating func hook(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8)
+    mutating func hook(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8)
     mutating func put(_ byte: UInt8)
     mutating func unhook()
 
@@ -45,9 +46,9 @@ extension VTPerformer {
         for byte in run { print(UInt32(byte)) }
     }
     public mutating func execute(_ byte: UInt8) {}
-    public mutating func csiDispatch(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {}
+    public mutating func csiDispatch(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {}
     public mutating func escDispatch(intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {}
-    public mutating func hook(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {}
+    public mutating func hook(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {}
     public mutating func put(_ byte: UInt8) {}
     public mutating func unhook() {}
     public mutating func oscDispatch(_ payload: VTOSCPayload, bellTerminated: Bool) {}

@@ -57,7 +57,7 @@ public final class Terminal: VTPerformer {
     public func print(_ scalar: UInt32) { core.print(scalar) }
     public func printASCII(_ run: UnsafeBufferPointer<UInt8>) { core.printASCII(run) }
     public func execute(_ byte: UInt8) { core.execute(byte) }
-    public func csiDispatch(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
+    public func csiDispatch(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
         core.csiDispatch(parameters, intermediates: intermediates, ignoring: ignoring, final: final)
     }
     public func escDispatch(intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {

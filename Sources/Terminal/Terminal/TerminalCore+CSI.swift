@@ -2,7 +2,13 @@
 /// movement, erasing and editing.
 extension TerminalCore {
     /// `VTPerformer`: a complete control sequence.
-    mutating func csiDispatch(_ parameters: VTParameters, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
+    mutating func csiDispatch(_ parameters: VTParameterView, intermediates: VTIntermediates, ignoring: Bool, final: UInt8) {
+        if final == UInt8(ascii: "m") && intermediates.isEmpty && !ignoring {
+            // SGR, most of all sequences, without the general dispatch below.
+            lastPrinted = nil
+            selectGraphicRendition(parameters)
+            return
+        }
         let repeating = final == UInt8(ascii: "b") && intermediates.isEmpty
         defer { if !repeating { lastPrinted = nil } }
         // A sequence that overflowed the parser's limits is not acted on at all
@@ -35,7 +41,7 @@ extension TerminalCore {
         }
     }
 
-    private mutating func standardSequence(_ final: UInt8, _ parameters: VTParameters) {
+    private mutating func standardSequence(_ final: UInt8, _ parameters: VTParameterView) {
         let first = parameters.value(at: 0, default: 1)
         switch final {
         case UInt8(ascii: "@"): insertBlanks(first, row: cursor.row, column: cursor.column)  // ICH
@@ -70,7 +76,7 @@ extension TerminalCore {
         case UInt8(ascii: "g"): clearTabStops(Int(parameters[0]))  // TBC
         case UInt8(ascii: "h"): setModes(parameters, isPrivate: false, to: true)  // SM
         case UInt8(ascii: "l"): setModes(parameters, isPrivate: false, to: false)  // RM
-        case UInt8(ascii: "m"): selectGraphicRendition(parameters)  // SGR
+        // "m" (SGR) never gets here: csiDispatch takes it first.
         case UInt8(ascii: "n"): reportStatus(Int(parameters[0]), isPrivate: false)  // DSR
         case UInt8(ascii: "r"):  // DECSTBM
             setScrollRegion(top: Int(parameters[0]), bottom: Int(parameters[1]))
@@ -81,7 +87,7 @@ extension TerminalCore {
         }
     }
 
-    private mutating func privateSequence(_ final: UInt8, _ parameters: VTParameters) {
+    private mutating func privateSequence(_ final: UInt8, _ parameters: VTParameterView) {
         switch final {
         case UInt8(ascii: "h"): setModes(parameters, isPrivate: true, to: true)  // DECSET
         case UInt8(ascii: "l"): setModes(parameters, isPrivate: true, to: false)  // DECRST

@@ -1,7 +1,7 @@
 /// SM/RM and DECSET/DECRST, and the alternate screen.
 extension TerminalCore {
     /// Sets or resets each mode listed in `parameters`.
-    mutating func setModes(_ parameters: VTParameters, isPrivate: Bool, to enabled: Bool) {
+    mutating func setModes(_ parameters: VTParameterView, isPrivate: Bool, to enabled: Bool) {
         for index in 0 ..< parameters.count {
             let mode = Int(parameters[index])
             if isPrivate {
