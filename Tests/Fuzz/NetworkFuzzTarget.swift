@@ -8,7 +8,9 @@
 // The stack is put in a state where every parser has something to match
 // (DHCP selecting, or configured with a DNS query and a ping in flight), then fed
 // records from the input:
-//   byte 0        scenario: bit 0 = DHCP client running (else static configuration)
+//   byte 0        scenario: bit 0 = DHCP client running (else static configuration),
+//                 bit 1 = every frame comes as if the device vouched for its TCP/UDP
+//                 checksum (offload), so broken datagrams reach the parsers behind it
 //   then records  [kind][length][length bytes]
 //     kind % 8 == 0   the bytes are a raw Ethernet frame
 //     kind % 8 == 1-6 a well-formed seed frame (1 ARP request, 2 ARP reply, 3 DHCP offer/ack
@@ -129,7 +131,7 @@ public func lumenNetworkFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int3
     let interface = FuzzInterface()
     let stack = NetworkStack.create(interface: interface, seed: UInt32(input[0]))
     var tcpSegments = 0
-    stack.tcpReceive = { segment, _, _ in tcpSegments += segment.count }
+    stack.tcpReceive = { segment, _, _, _ in tcpSegments += segment.count }
     var now: UInt64 = 1_000
     if input[0] & 1 != 0 {
         stack.startDHCP(now: now)
@@ -142,6 +144,7 @@ public func lumenNetworkFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int3
         _ = stack.resolve("example.com", now: now)
         _ = stack.ping(to: fuzzGateway, identifier: 7, sequence: 1, payload: [1, 2, 3], now: now)
     }
+    let trusted = input[0] & 2 != 0
     var offset = 1
     while offset + 2 <= size {
         let kind = Int(input[offset] % 8)
@@ -152,7 +155,7 @@ public func lumenNetworkFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int3
         offset = end
         switch kind {
         case 0:
-            stack.receive(frame: bytes, now: now)
+            stack.receive(frame: bytes, now: now, checksumVerified: trusted)
         case 7:
             now += UInt64(bytes.first ?? 1) * 250
             stack.poll(now: now)
@@ -168,7 +171,7 @@ public func lumenNetworkFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int3
                 }
                 index += 2
             }
-            stack.receive(frame: frame, now: now)
+            stack.receive(frame: frame, now: now, checksumVerified: trusted)
         }
     }
     // Liveness: whatever happened, a configured stack still answers a ping.

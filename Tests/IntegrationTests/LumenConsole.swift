@@ -58,4 +58,11 @@ final class LumenConsole {
         let output = try qemu.waitForSerial("lumen> ", after: mark, timeout: timeout)
         return String(output[mark...])
     }
+
+    /// Runs `command` and fails the test (showing the output) unless it printed `text`.
+    func expect(_ command: String, prints text: String, timeout: TimeInterval = 10,
+                file: StaticString = #filePath, line: UInt = #line) throws {
+        let output = try run(command, timeout: timeout)
+        XCTAssertTrue(output.contains(text), "\(command): " + output, file: file, line: line)
+    }
 }

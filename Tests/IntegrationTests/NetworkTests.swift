@@ -126,4 +126,114 @@ final class NetworkTests: XCTestCase {
         _ = try lumen.qemu.waitForSerial("eth0: link up", after: mark, timeout: 10)
         XCTAssertTrue(try lumen.run("ping -c 1 10.0.2.2", timeout: 20).contains("1 received"))
     }
+
+    /// `nslookup NAME SERVER:PORT` against a DNS server the test runs on the
+    /// host: an answer, a name that does not exist, and a reply that is not DNS.
+    func testNslookupAsksTheNamedServer() throws {
+        let port = HostNetwork.freePort(udp: true)
+        let dns = try HostNetwork.dnsServer(port: port, records: ["lumen.test": "10.9.8.7"])
+        defer { dns.stop() }
+        let lumen = try LumenConsole(devices: userNet(), testCase: self)
+        try waitForAddress(lumen)
+        try lumen.expect("nslookup lumen.test 10.0.2.2:\(port)", prints: "lumen.test has address 10.9.8.7", timeout: 20)
+        try lumen.expect("nslookup nowhere.test 10.0.2.2:\(port)", prints: "nowhere.test: name not found", timeout: 20)
+        try lumen.expect("nslookup garbage.test 10.0.2.2:\(port)", prints: "garbage.test: timed out", timeout: 20)
+        try lumen.expect("nslookup lumen.test 10.0.2.2:0", prints: "not a server address")
+        try lumen.expect("ifconfig", prints: "dns: queries")
+    }
+
+    /// The counters of the stack's ethernet line in `ifconfig`.
+    func ethernetCounters(_ lumen: LumenConsole) throws -> (notForUs: Int, unknownType: Int) {
+        let output = try lumen.run("ifconfig")
+        func number(after label: String) -> Int {
+            guard let range = output.range(of: label) else { return -1 }
+            return Int(output[range.upperBound...].prefix { $0.isNumber }) ?? -1
+        }
+        return (number(after: "not for us "), number(after: "unknown type "))
+    }
+
+    /// The device's receive filter, set through virtio-net's control queue, as
+    /// QEMU applies it to frames the host sends into the tap: the device starts
+    /// out promiscuous and Lumen turns that off at boot; `promisc`, `allmulti`
+    /// and the multicast list each let through exactly what they should.
+    func testReceiveFilterFollowsPromiscAllmultiAndTheMulticastList() throws {
+        let tap = try HostTap()
+        addTeardownBlock { tap.remove() }
+        let lumen = try LumenConsole(devices: tap.devices, testCase: self)
+        /// Five frames to `mac` from the host, then the counters once they are in.
+        func countersAfterFrames(to mac: String) throws -> (notForUs: Int, unknownType: Int) {
+            try tap.inject(to: mac, count: 5)
+            usleep(500_000)
+            return try ethernetCounters(lumen)
+        }
+        let start = try ethernetCounters(lumen)
+        XCTAssertEqual(try countersAfterFrames(to: "02:00:00:00:00:99").notForUs, start.notForUs,
+                       "another host's frames reached the stack")
+        try lumen.expect("ifconfig eth0 promisc", prints: "eth0: promiscuous mode on")
+        try lumen.expect("ifconfig", prints: ", promisc")
+        let promiscuous = try countersAfterFrames(to: "02:00:00:00:00:99")
+        XCTAssertEqual(promiscuous.notForUs, start.notForUs + 5, "promiscuous mode lets every frame in")
+        try lumen.expect("ifconfig eth0 -promisc", prints: "promiscuous mode off")
+        XCTAssertEqual(try countersAfterFrames(to: "01:00:5e:01:02:03").notForUs, promiscuous.notForUs,
+                       "a group nobody joined came in")
+        try lumen.expect("ifconfig eth0 mcast add 01:00:5e:01:02:03", prints: "added")
+        try lumen.expect("ifconfig", prints: "multicast 01:00:5e:01:02:03")
+        let joined = try countersAfterFrames(to: "01:00:5e:01:02:03")
+        XCTAssertEqual(joined.unknownType, start.unknownType + 5, "the joined group's frames reach the stack")
+        XCTAssertEqual(joined.notForUs, promiscuous.notForUs)
+        try lumen.expect("ifconfig eth0 allmulti", prints: "all-multicast mode on")
+        XCTAssertEqual(try countersAfterFrames(to: "01:00:5e:09:09:09").notForUs, joined.notForUs + 5,
+                       "all-multicast lets every group in")
+        try lumen.expect("ifconfig eth0 mcast add 02:00:00:00:00:01", prints: "not a multicast MAC address")
+        try lumen.expect("ifconfig eth1", prints: "no such interface")
+    }
+
+    /// Checksum offload both ways with a peer that uses it: QEMU's tap backend
+    /// with virtio-net headers, and the host kernel on the other end. Lumen
+    /// leaves its TCP and UDP checksums to the device (and the host checks each
+    /// one it is handed: a finished checksum must verify, an unfinished one
+    /// must hold the right pseudo-header sum), and trusts the host's.
+    func checkChecksumOffload(modern: Bool) throws {
+        let tap = try HostTap()
+        addTeardownBlock { tap.remove() }
+        let watcher = try tap.checksumWatcher()
+        defer { watcher.stop() }
+        let image = try makeImage()
+        let payload = makePayload(1 << 20)
+        try image.put("www/file.bin", payload)
+        let served = image.directory.appendingPathComponent("served")
+        try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
+        try payload.write(to: served.appendingPathComponent("payload.bin"))
+        let port = HostNetwork.freePort()
+        let server = try HostNetwork.fileServer(directory: served, port: port, host: tap.hostAddress)
+        defer { server.stop() }
+        let lumen = try LumenConsole(memoryMiB: 512, modern: modern, devices: image.drive() + tap.devices, testCase: self)
+        XCTAssertTrue(lumen.bootLog.contains("checksum offload"), lumen.bootLog)
+        try lumen.expect("ifconfig eth0 \(tap.guestAddress)/24", prints: "eth0: \(tap.guestAddress)/24")
+        try lumen.expect("ping -c 2 \(tap.hostAddress)", prints: "2 received", timeout: 20)
+        try lumen.expect("wget http://\(tap.hostAddress):\(port)/payload.bin /payload.bin && sync", prints: "1048576 bytes",
+                         timeout: 60)
+        try lumen.expect("httpd 80", prints: "httpd: serving")
+        let fetched = try HostNetwork.get(port: 80, path: "/www/file.bin", host: tap.guestAddress)
+        XCTAssertEqual(fetched.status, 200)
+        XCTAssertTrue(fetched.body == payload, "served file differs (\(fetched.body.count) bytes)")
+        let statistics = try lumen.run("ifconfig")
+        guard let range = statistics.range(of: "checksums offloaded ") else { return XCTFail(statistics) }
+        let numbers = statistics[range.upperBound...].split(separator: " ")
+        XCTAssertGreaterThan(Int(numbers[0]) ?? 0, 100, statistics)   // every segment Lumen sent
+        XCTAssertGreaterThan(Int(numbers.count > 2 ? numbers[2].prefix { $0.isNumber } : "") ?? 0, 100, statistics)
+        let report = watcher.report()
+        let counts = report.split(separator: " ")
+        XCTAssertEqual(counts.count, 6, report)
+        if counts.count == 6 {
+            XCTAssertGreaterThan(Int(counts[1]) ?? 0, 100, report)
+            XCTAssertGreaterThan(Int(counts[3]) ?? 0, 100, "no frame left its checksum to the device: " + report)
+            XCTAssertEqual(counts[5], "0", "wrong checksums: " + report)
+        }
+        lumen.qemu.kill()
+        XCTAssertTrue(try image.get("payload.bin") == payload, "the downloaded file differs")
+    }
+
+    func testChecksumOffloadWithTheHostLegacy() throws { try checkChecksumOffload(modern: false) }
+    func testChecksumOffloadWithTheHostModern() throws { try checkChecksumOffload(modern: true) }
 }

@@ -163,4 +163,31 @@ final class DNSTests: XCTestCase {
         XCTAssertFalse(query.isComplete)
         XCTAssertEqual(stack.statistics.dns.droppedUnmatched, 2)
     }
+
+    /// `nslookup NAME SERVER:PORT`: only that server and port are asked and
+    /// believed, and its answer does not go into the cache.
+    func testANamedServerAndPortAreAskedAndNothingIsCached() {
+        let (stack, interface) = dnsStack()
+        let server = DNSServer(address: dnsIP, port: 5353)
+        let query = stack.resolve("lumen.test", server: server, now: 0)
+        let request = interface.takeSent().compactMap { SentFrame($0)?.udp }.first
+        XCTAssertEqual(request?.destinationPort, 5353)
+        guard let request else { return }
+        let reply = response(to: request.payload, answerCount: 1,
+                             answers: record(name: [0xC0, 12], type: 1, ttl: 300, data: [10, 9, 8, 7]))
+        // The configured server's usual port is not the one asked: ignored.
+        stack.receive(frame: udpFrame(from: dnsIP, port: 53, to: ourIP, port: request.sourcePort, payload: reply), now: 5)
+        XCTAssertFalse(query.isComplete)
+        stack.receive(frame: udpFrame(from: dnsIP, port: 5353, to: ourIP, port: request.sourcePort, payload: reply), now: 6)
+        XCTAssertEqual(query.result, .success([IPv4Address(10, 9, 8, 7)]))
+        // The system resolver asks its own server again rather than trust the cache.
+        let again = stack.resolve("lumen.test", now: 7)
+        XCTAssertFalse(again.isComplete)
+        XCTAssertEqual(interface.takeSent().compactMap { SentFrame($0)?.udp }.first?.destinationPort, 53)
+        XCTAssertEqual(DNSServer("10.0.2.2:5353"), DNSServer(address: gatewayIP, port: 5353))
+        XCTAssertEqual(DNSServer("10.0.2.3"), DNSServer(address: dnsIP))
+        for bad in ["10.0.2", "10.0.2.3:", "10.0.2.3:0", "10.0.2.3:70000", "host:53", "1.2.3.4:5:6"] {
+            XCTAssertNil(DNSServer(bad), bad)
+        }
+    }
 }

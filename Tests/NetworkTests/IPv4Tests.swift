@@ -83,7 +83,7 @@ final class IPv4Tests: XCTestCase {
     func testTCPHookReceivesSegments() {
         let (stack, _) = makeStack()
         var received: [(IPv4Address, [UInt8])] = []
-        stack.tcpReceive = { segment, source, _ in received.append((source, Array(segment))) }
+        stack.tcpReceive = { segment, source, _, _ in received.append((source, Array(segment))) }
         stack.receive(frame: ethernet(ipv4Datagram(from: remoteIP, to: ourIP, protocolNumber: 6, payload: [9, 8, 7]) + [0, 0]), now: 1)
         XCTAssertEqual(received.count, 1)
         XCTAssertEqual(received.first?.0, remoteIP)

@@ -6,11 +6,22 @@ final class FakeInterface: NetworkInterface {
     var mtu: Int = 1500
     var sent: [[UInt8]] = []
     var refuse = false
+    /// Claims checksum offload; the frames handed over with it are recorded as
+    /// they are (partial checksums), with where the device was to finish them.
+    var offloadsChecksums = false
+    var offloads: [ChecksumOffload] = []
 
     init(mac: MACAddress = ourMAC) { macAddress = mac }
 
     func transmit(_ frame: [UInt8]) -> Bool {
         if refuse { return false }
+        sent.append(frame)
+        return true
+    }
+
+    func transmit(_ frame: [UInt8], checksumOffload: ChecksumOffload) -> Bool {
+        if refuse { return false }
+        offloads.append(checksumOffload)
         sent.append(frame)
         return true
     }

@@ -60,7 +60,7 @@ final class RobustnessTests: XCTestCase {
         var random = TestRandom(state: 12345)
         for round in 0 ..< 4 {
             let (stack, interface) = makeStack()
-            stack.tcpReceive = { _, _, _ in }
+            stack.tcpReceive = { _, _, _, _ in }
             if round == 1 { stack.startDHCP(now: 0) }
             _ = try stack.openUDP(port: 7000, queueLimit: 8)
             _ = stack.resolve("example.com", now: 0)

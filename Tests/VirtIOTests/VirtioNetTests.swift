@@ -126,7 +126,9 @@ final class VirtioNetTests: XCTestCase {
         XCTAssertEqual(plain.received.map(\.checksumValid), [false], "DATA_VALID is meaningless without GUEST_CSUM")
     }
 
-    func testReceivedPartialChecksumIsCompletedByTheDriver() throws {
+    /// NEEDS_CSUM on receive: a local sender left the checksum unfinished; the
+    /// frame is passed on as it came, marked valid, without a pass over it.
+    func testReceivedPartialChecksumIsTrustedAsItCame() throws {
         let f = try NetFixture()
         let udp = NetFixture.udpFrame(payload: Array("hello, lumen".utf8))
         f.backend.inject(udp.frame, flags: VirtioNetHeader.flagNeedsChecksum, checksumStart: UInt16(udp.start),
@@ -134,7 +136,8 @@ final class VirtioNetTests: XCTestCase {
         f.net.handleInterrupt()
         XCTAssertEqual(f.received.count, 1)
         XCTAssertEqual(f.received.first?.checksumValid, true)
-        XCTAssertEqual(NetFixture.udpChecksumSum(f.received[0].frame), 0xffff, "UDP checksum not completed")
+        XCTAssertEqual(f.received.first?.frame, udp.frame, "the frame is delivered as the device wrote it")
+        XCTAssertEqual(f.net.statistics.softwareChecksums, 0)
     }
 
     func testFramesWithoutAReceiverAreCountedAsDrops() throws {

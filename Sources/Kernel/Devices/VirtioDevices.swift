@@ -13,11 +13,13 @@ enum VirtioDevices {
     static var rngs: [KernelRNG] = []
 
     /// Features the command line turned off (`lumen.virtio.event_idx=off`,
-    /// `lumen.virtio.indirect=off`), for measuring what they are worth.
+    /// `lumen.virtio.indirect=off`, `lumen.virtio.csum=off` for virtio-net's
+    /// checksum offload both ways), for measuring what they are worth.
     static var disabledFeatures: Features {
         var disabled: Features = []
         if Kernel.options.value(of: "lumen.virtio.event_idx") == "off" { disabled.insert(.ringEventIndex) }
         if Kernel.options.value(of: "lumen.virtio.indirect") == "off" { disabled.insert(.ringIndirectDescriptors) }
+        if Kernel.options.value(of: "lumen.virtio.csum") == "off" { disabled.formUnion([.netChecksum, .netGuestChecksum]) }
         return disabled
     }
 

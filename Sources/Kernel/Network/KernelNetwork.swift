@@ -23,6 +23,18 @@ final class KernelNetInterface: NetworkInterface {
         do { try driver.send(frame: frame) } catch { return false }
         return true
     }
+
+    /// VIRTIO_NET_F_CSUM: the device finishes TCP and UDP checksums.
+    var offloadsChecksums: Bool { driver.offersChecksumOffload }
+
+    func transmit(_ frame: [UInt8], checksumOffload: ChecksumOffload) -> Bool {
+        do {
+            try driver.send(frame: frame, checksumOffload: (start: checksumOffload.start, offset: checksumOffload.offset))
+        } catch {
+            return false
+        }
+        return true
+    }
 }
 
 typealias KernelNetworkStack = NetworkStack<KernelNetInterface>
@@ -37,6 +49,11 @@ enum Net {
     static var stack: KernelNetworkStack? = nil
     static var tcp: TCPLayer? = nil
     static var reportedLease: IPv4Address? = nil
+    /// Set with `ifconfig eth0 ADDRESS/BITS`: DHCP stays off, even when the link comes back.
+    static var staticAddress = false
+    /// The device's receive modes, as last set through the control queue.
+    static var promiscuous = false
+    static var allMulticast = false
     static let name = "eth0"
 
     static func milliseconds() -> UInt64 { GenericTimer.now().nanoseconds / 1_000_000 }
@@ -64,16 +81,29 @@ enum Net {
         let stack = KernelNetworkStack.create(interface: interface, seed: random32())
         let tcp = TCPLayer(localAddress: { stack.localAddress }, random: { random32() })
         tcp.send = { segment, _, destination in stack.sendIPv4(protocol: 6, to: destination, payload: segment) }
-        stack.tcpReceive = { segment, source, destination in
-            tcp.receive(segment: segment, source: source, destination: destination, now: milliseconds())
+        tcp.partialChecksums = stack.offloadsChecksums
+        stack.tcpReceive = { segment, source, destination, verified in
+            tcp.receive(segment: segment, source: source, destination: destination, now: milliseconds(),
+                        checksumVerified: verified)
         }
-        driver.receive = { frame, _ in
+        driver.receive = { frame, checksumVerified in
             lastReceive = milliseconds()
-            stack.receive(frame: frame, now: lastReceive)
+            stack.receive(frame: frame, now: lastReceive, checksumVerified: checksumVerified)
             if HTTPServer.isRunning { postServe() }
         }
         driver.linkChanged = { up in linkChanged(up) }
         VirtioDevices.attach(registry, index, features: driver.features) { driver.handleInterrupt() }
+        if driver.hasControlQueue {
+            // QEMU's device starts promiscuous; a host takes only its own
+            // frames, broadcasts and the multicast groups it joins (as Linux
+            // does when it brings the interface up).
+            do {
+                try driver.setPromiscuous(false)
+                try driver.setAllMulticast(false)
+            } catch {
+                bootLog(name + ": receive filter left as the device set it: " + error.message)
+            }
+        }
         self.driver = driver
         self.stack = stack
         self.tcp = tcp
@@ -121,7 +151,7 @@ enum Net {
 
     static func linkChanged(_ up: Bool) {
         print(name + ": link " + (up ? "up" : "down"))
-        guard let stack else { return }
+        guard let stack, !staticAddress else { return }
         if up {
             reportedLease = nil
             stack.startDHCP(now: milliseconds())

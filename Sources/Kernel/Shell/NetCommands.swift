@@ -8,12 +8,14 @@ import Storage
 enum NetCommands {
     static var all: [KernelCommand] {
         [
-            KernelCommand(name: "ifconfig", summary: "eth0's address, link and statistics", usage: "ifconfig", run: ifconfig),
+            KernelCommand(name: "ifconfig", summary: "eth0's address, link, receive modes and statistics; or set them",
+                          usage: "ifconfig [eth0 [ADDRESS/BITS [gw GATEWAY] [dns SERVER] | promisc | -promisc"
+                              + " | allmulti | -allmulti | mcast add|del MAC]]", run: ifconfig),
             KernelCommand(name: "dhcp", summary: "ask for an address again (DHCP)", usage: "dhcp", run: dhcp),
             KernelCommand(name: "arp", summary: "the ARP cache", usage: "arp", run: arp),
             KernelCommand(name: "netstat", summary: "TCP connections and listeners", usage: "netstat", run: netstat),
             KernelCommand(name: "ping", summary: "ICMP echo to a host", usage: "ping [-c COUNT] HOST", run: ping),
-            KernelCommand(name: "nslookup", summary: "a name's IPv4 addresses (DNS)", usage: "nslookup NAME", run: nslookup),
+            KernelCommand(name: "nslookup", summary: "a name's IPv4 addresses (DNS)", usage: "nslookup NAME [SERVER[:PORT]]", run: nslookup),
             KernelCommand(name: "wget", summary: "download over HTTP/1.1 to a file (/dev/null: count only)",
                           usage: "wget URL [FILE]", run: wget),
             KernelCommand(name: "nc", summary: "send standard input over TCP and print the answer",
@@ -64,9 +66,19 @@ enum NetCommands {
 
     static func ifconfig(_ context: inout KernelCommandContext) -> Int32 {
         guard let stack = ready(&context), let driver = Net.driver else { return 1 }
+        var arguments = context.arguments
+        if let name = arguments.first {
+            guard name == Net.name else { return context.fail("no such interface: " + name + " (there is " + Net.name + ")") }
+            arguments.removeFirst()
+        }
+        guard arguments.isEmpty else { return configureInterface(&context, stack, driver, arguments) }
         var out = context.standardOutput
         out.writeLine(Net.name + ": " + stack.macAddress.description + ", link " + (driver.linkUp ? "up" : "down")
-                      + ", mtu \(stack.mtu)" + (driver.offersChecksumOffload ? ", checksum offload" : ""))
+                      + ", mtu \(stack.mtu)" + (driver.offersChecksumOffload ? ", checksum offload" : "")
+                      + (Net.promiscuous ? ", promisc" : "") + (Net.allMulticast ? ", allmulti" : ""))
+        if !stack.joinedMulticast.isEmpty {
+            out.writeLine("  multicast " + stack.joinedMulticast.map { $0.description }.joined(separator: " "))
+        }
         if stack.isConfigured {
             out.writeLine("  inet \(stack.localAddress)/\(Net.prefixLength(stack.subnetMask))"
                           + (stack.gateway.map { ", gateway \($0)" } ?? "")
@@ -85,8 +97,78 @@ enum NetCommands {
         return 0
     }
 
+    /// `ifconfig eth0 …`: a static address, or the device's receive filter
+    /// (through virtio-net's control queue).
+    static func configureInterface(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack,
+                                   _ driver: KernelNetDriver, _ arguments: [String]) -> Int32 {
+        switch arguments[0] {
+        case "promisc", "-promisc", "allmulti", "-allmulti":
+            guard arguments.count == 1 else { return context.usageError() }
+            let on = !arguments[0].hasPrefix("-")
+            let promiscuous = arguments[0].hasSuffix("promisc")
+            let what = promiscuous ? "promiscuous mode" : "all-multicast mode"
+            do {
+                if promiscuous { try driver.setPromiscuous(on) } else { try driver.setAllMulticast(on) }
+            } catch {
+                return context.fail(what + ": " + error.message)
+            }
+            if promiscuous { Net.promiscuous = on } else { Net.allMulticast = on }
+            context.standardOutput.writeLine(Net.name + ": " + what + (on ? " on" : " off"))
+        case "mcast":
+            guard arguments.count == 3, arguments[1] == "add" || arguments[1] == "del" else { return context.usageError() }
+            guard let mac = MACAddress(arguments[2]), mac.isMulticast, !mac.isBroadcast else {
+                return context.fail("not a multicast MAC address: " + arguments[2] + " (e.g. 01:00:5e:00:00:fb)")
+            }
+            let adding = arguments[1] == "add"
+            var groups = stack.joinedMulticast.filter { $0 != mac }
+            if adding { groups.append(mac) }
+            do {
+                try driver.setMACFilter(unicast: [], multicast: groups.map { $0.array })
+            } catch {
+                return context.fail("multicast filter: " + error.message)
+            }
+            if adding { stack.joinMulticast(mac) } else { stack.leaveMulticast(mac) }
+            context.standardOutput.writeLine(Net.name + ": multicast " + mac.description + (adding ? " added" : " removed"))
+        default:
+            return configureAddress(&context, stack, arguments)
+        }
+        return 0
+    }
+
+    /// `ifconfig eth0 ADDRESS/BITS [gw GATEWAY] [dns SERVER]`: a static address
+    /// (DHCP stops, and stays off until the `dhcp` command).
+    static func configureAddress(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack,
+                                 _ arguments: [String]) -> Int32 {
+        let parts = arguments[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let address = IPv4Address(String(parts[0])), let bits = Int(String(parts[1])),
+              bits >= 1 && bits <= 32, address != .any else {
+            return context.fail("not an address with a prefix length: " + arguments[0] + " (e.g. 10.0.3.2/24)")
+        }
+        var gateway: IPv4Address? = nil
+        var dnsServers: [IPv4Address] = []
+        var index = 1
+        while index < arguments.count {
+            guard index + 1 < arguments.count, let value = IPv4Address(arguments[index + 1]),
+                  arguments[index] == "gw" || arguments[index] == "dns" else { return context.usageError() }
+            if arguments[index] == "gw" { gateway = value } else { dnsServers.append(value) }
+            index += 2
+        }
+        let mask = IPv4Address(bits == 32 ? 0xFFFF_FFFF : ~(UInt32(0xFFFF_FFFF) >> UInt32(bits)))
+        if let gateway, !gateway.isOnSubnet(of: address, mask: mask) {
+            return context.fail("gateway \(gateway) is not on \(address)/\(bits)")
+        }
+        stack.stopDHCP()
+        Net.staticAddress = true
+        Net.reportedLease = nil
+        stack.configure(address: address, subnetMask: mask, gateway: gateway, dnsServers: dnsServers)
+        context.standardOutput.writeLine(Net.name + ": \(address)/\(bits)" + (gateway.map { ", gateway \($0)" } ?? "")
+                                         + (dnsServers.isEmpty ? "" : ", dns " + dnsServers.map { $0.description }.joined(separator: " ")))
+        return 0
+    }
+
     static func dhcp(_ context: inout KernelCommandContext) -> Int32 {
         guard let stack = ready(&context) else { return 1 }
+        Net.staticAddress = false
         Net.reportedLease = nil
         stack.startDHCP(now: Net.milliseconds())
         guard Net.wait(&context, timeoutMilliseconds: 15_000, until: { stack.dhcpLease != nil && stack.isConfigured }) else {
@@ -184,10 +266,18 @@ enum NetCommands {
     }
 
     static func nslookup(_ context: inout KernelCommandContext) -> Int32 {
-        guard context.arguments.count == 1 else { return context.usageError() }
+        guard context.arguments.count == 1 || context.arguments.count == 2 else { return context.usageError() }
+        var server: DNSServer? = nil
+        if context.arguments.count == 2 {
+            guard let named = DNSServer(context.arguments[1]) else {
+                return context.fail("not a server address: " + context.arguments[1] + " (use A.B.C.D or A.B.C.D:PORT)")
+            }
+            server = named
+        }
         guard let stack = configured(&context) else { return 1 }
         let name = context.arguments[0]
-        let query = stack.resolve(name, now: Net.milliseconds())
+        if let server { context.standardOutput.writeLine("server " + server.description) }
+        let query = stack.resolve(name, server: server, now: Net.milliseconds())
         _ = Net.wait(&context, timeoutMilliseconds: 10_000) { query.isComplete }
         switch query.result {
         case .success(let addresses)?:

@@ -37,6 +37,14 @@ public struct InternetChecksum {
         return ~UInt16(truncatingIfNeeded: folded)
     }
 
+    /// The folded sum, not complemented: what goes in a checksum field the
+    /// device will finish (checksum offload), when only the pseudo-header is summed.
+    public var partialValue: UInt16 {
+        var folded = sum
+        while folded > 0xFFFF { folded = (folded & 0xFFFF) &+ (folded >> 16) }
+        return UInt16(truncatingIfNeeded: folded)
+    }
+
     /// Over data that includes its checksum field: true when it verifies.
     public var verifies: Bool { value == 0 }
 }

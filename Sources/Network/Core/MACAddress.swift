@@ -12,6 +12,35 @@ public struct MACAddress: Equatable, Hashable, CustomStringConvertible {
         bytes = (buffer[offset], buffer[offset + 1], buffer[offset + 2], buffer[offset + 3], buffer[offset + 4], buffer[offset + 5])
     }
 
+    /// "52:54:00:12:34:56" (or with `-`, any case); nil for anything else.
+    public init?(_ text: String) {
+        var values: [UInt8] = []
+        var current: UInt8 = 0
+        var digits = 0
+        for byte in text.utf8 {
+            let nibble: UInt8
+            switch byte {
+            case UInt8(ascii: "0") ... UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a") ... UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A") ... UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
+            case UInt8(ascii: ":"), UInt8(ascii: "-"):
+                guard digits == 2, values.count < 5 else { return nil }
+                values.append(current)
+                current = 0
+                digits = 0
+                continue
+            default:
+                return nil
+            }
+            guard digits < 2 else { return nil }
+            current = current << 4 | nibble
+            digits += 1
+        }
+        guard digits == 2, values.count == 5 else { return nil }
+        values.append(current)
+        self.init(values[0], values[1], values[2], values[3], values[4], values[5])
+    }
+
     public static let broadcast = MACAddress(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF)
     public static let zero = MACAddress(0, 0, 0, 0, 0, 0)
 

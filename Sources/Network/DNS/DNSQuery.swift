@@ -7,6 +7,8 @@ public final class DNSQuery {
     var attempts = 0
     var nextAttempt: UInt64 = 0
     var serverIndex = 0
+    /// The one server to ask, when the caller named it.
+    var server: DNSServer?
     public private(set) var result: Result<[IPv4Address], NetworkError>?
     public var isComplete: Bool { result != nil }
     /// The first address, when the lookup succeeded.
@@ -25,6 +27,31 @@ public final class DNSQuery {
     func complete(_ outcome: Result<[IPv4Address], NetworkError>) {
         if result == nil { result = outcome }
     }
+}
+
+/// A DNS server's address and UDP port.
+public struct DNSServer: Equatable {
+    public let address: IPv4Address
+    public let port: UInt16
+
+    public init(address: IPv4Address, port: UInt16 = DNSMessage.port) {
+        self.address = address
+        self.port = port
+    }
+
+    /// "10.0.2.3" or "10.0.2.3:5353"; nil for anything else.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let address = IPv4Address(String(parts[0])) else { return nil }
+        if parts.count == 2 {
+            guard let port = UInt16(String(parts[1])), port != 0 else { return nil }
+            self.init(address: address, port: port)
+        } else {
+            self.init(address: address)
+        }
+    }
+
+    public var description: String { port == DNSMessage.port ? address.description : "\(address):\(port)" }
 }
 
 /// Answers remembered for their TTL (bounded; the entry expiring first is evicted).

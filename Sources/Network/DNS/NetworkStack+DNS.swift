@@ -1,8 +1,10 @@
 /// The DNS stub resolver on the stack: A queries to the configured servers over
 /// UDP, retried (rotating servers) every `dnsRetryInterval`, answers cached for their TTL.
 extension NetworkStack {
-    /// Starts a lookup. Dotted quads and cached names complete at once.
-    public func resolve(_ name: String, now: UInt64) -> DNSQuery {
+    /// Starts a lookup. Dotted quads and cached names complete at once. With
+    /// `server` (as `nslookup NAME SERVER` asks) only that server and port are
+    /// asked, and the cache is neither read nor filled.
+    public func resolve(_ name: String, server: DNSServer? = nil, now: UInt64) -> DNSQuery {
         lastNow = max(lastNow, now)
         if let literal = IPv4Address(name) {
             let query = DNSQuery.create(name: name, normalized: [])
@@ -15,7 +17,8 @@ extension NetworkStack {
             return query
         }
         let query = DNSQuery.create(name: name, normalized: normalized)
-        if let cached = dnsCache.lookup(normalized, now: now) {
+        query.server = server
+        if server == nil, let cached = dnsCache.lookup(normalized, now: now) {
             statistics.dns.cacheHits += 1
             query.complete(.success(cached))
             return query
@@ -24,7 +27,7 @@ extension NetworkStack {
             query.complete(.failure(.notConfigured))
             return query
         }
-        guard !dnsServers.isEmpty else {
+        guard server != nil || !dnsServers.isEmpty else {
             query.complete(.failure(.noDNSServer))
             return query
         }
@@ -39,21 +42,27 @@ extension NetworkStack {
     }
 
     func sendQuery(_ query: DNSQuery, now: UInt64) {
-        guard let socket = query.socket, !dnsServers.isEmpty else {
+        guard let socket = query.socket, let server = currentServer(query) else {
             finish(query, .failure(.noDNSServer))
             return
         }
         query.attempts += 1
         query.identifier = UInt16(truncatingIfNeeded: nextRandom())
         query.nextAttempt = now &+ Self.dnsRetryInterval
-        let server = dnsServers[query.serverIndex % dnsServers.count]
         do throws(NetworkError) {
-            try sendUDP(from: socket.port, to: server, port: DNSMessage.port,
+            try sendUDP(from: socket.port, to: server.address, port: server.port,
                         payload: DNSMessage.query(identifier: query.identifier, name: query.normalized))
             statistics.dns.queriesSent += 1
         } catch {
             // A local failure (e.g. ARP queue full) is retried like a lost packet.
         }
+    }
+
+    /// The server a query asks now: its own, or the configured ones in turn.
+    func currentServer(_ query: DNSQuery) -> DNSServer? {
+        if let server = query.server { return server }
+        guard !dnsServers.isEmpty else { return nil }
+        return DNSServer(address: dnsServers[query.serverIndex % dnsServers.count])
     }
 
     func pollQueries(now: UInt64) {
@@ -76,7 +85,9 @@ extension NetworkStack {
     }
 
     func receiveDNS(_ query: DNSQuery, datagram: UDPDatagram, from source: IPv4Address, now: UInt64) {
-        guard datagram.sourcePort == DNSMessage.port, dnsServers.contains(source), !query.isComplete else {
+        let fromServer = query.server.map { source == $0.address && datagram.sourcePort == $0.port }
+            ?? (datagram.sourcePort == DNSMessage.port && dnsServers.contains(source))
+        guard fromServer, !query.isComplete else {
             statistics.dns.droppedUnmatched += 1
             return
         }
@@ -106,7 +117,7 @@ extension NetworkStack {
             finish(query, .failure(.nameNotFound))
             return
         }
-        dnsCache.insert(query.normalized, addresses: addresses, ttl: ttl, now: now)
+        if query.server == nil { dnsCache.insert(query.normalized, addresses: addresses, ttl: ttl, now: now) }
         finish(query, .success(addresses))
     }
 }

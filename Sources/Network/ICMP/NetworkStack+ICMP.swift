@@ -1,10 +1,10 @@
 /// ICMP on the stack: answering pings, the echo client, and unreachable reports.
 extension NetworkStack {
-    func receiveICMP(_ header: IPv4Header, _ bytes: UnsafeRawBufferPointer, now: UInt64) {
+    func receiveICMP(_ header: IPv4Header, _ bytes: UnsafeRawBufferPointer, now: UInt64, checksumVerified: Bool = false) {
         statistics.icmp.received += 1
         let message: ICMPMessage
         do throws(ICMPMessage.ParseError) {
-            message = try ICMPMessage.parse(bytes)
+            message = try ICMPMessage.parse(bytes, checksumVerified: checksumVerified)
         } catch {
             if error == .badChecksum { statistics.icmp.droppedBadChecksum += 1 } else { statistics.icmp.droppedMalformed += 1 }
             return

@@ -1,7 +1,7 @@
 /// IPv4 on the stack: checks and filtering on the way in, reassembly, protocol
 /// dispatch; routing, ARP and framing on the way out.
 extension NetworkStack {
-    func receiveIPv4(_ packet: UnsafeRawBufferPointer, now: UInt64) {
+    func receiveIPv4(_ packet: UnsafeRawBufferPointer, now: UInt64, checksumVerified: Bool = false) {
         statistics.ipv4.received += 1
         let header: IPv4Header
         do throws(IPv4Header.ParseError) {
@@ -29,11 +29,12 @@ extension NetworkStack {
                 statistics.ipv4.reassemblyFailures += 1
                 return
             case .complete(let whole):
+                // No device vouches for a checksum over fragments.
                 statistics.ipv4.reassembled += 1
-                whole.withUnsafeBytes { deliver(header, payload: $0, now: now) }
+                whole.withUnsafeBytes { deliver(header, payload: $0, now: now, checksumVerified: false) }
             }
         } else {
-            deliver(header, payload: payload, now: now)
+            deliver(header, payload: payload, now: now, checksumVerified: checksumVerified)
         }
     }
 
@@ -57,21 +58,24 @@ extension NetworkStack {
                    UInt8(truncatingIfNeeded: group.value >> 8), UInt8(truncatingIfNeeded: group.value))
     }
 
-    func deliver(_ header: IPv4Header, payload: UnsafeRawBufferPointer, now: UInt64) {
+    func deliver(_ header: IPv4Header, payload: UnsafeRawBufferPointer, now: UInt64, checksumVerified: Bool) {
         switch header.protocolNumber {
         case IPv4Header.protocolICMP:
             statistics.ipv4.delivered += 1
-            receiveICMP(header, payload, now: now)
+            if checksumVerified { statistics.ipv4.checksumsTrusted += 1 }
+            receiveICMP(header, payload, now: now, checksumVerified: checksumVerified)
         case IPv4Header.protocolUDP:
             statistics.ipv4.delivered += 1
-            receiveUDP(header, payload, now: now)
+            if checksumVerified { statistics.ipv4.checksumsTrusted += 1 }
+            receiveUDP(header, payload, now: now, checksumVerified: checksumVerified)
         case IPv4Header.protocolTCP:
             guard let tcpReceive, header.destination == localAddress else {
                 statistics.ipv4.droppedUnknownProtocol += 1
                 return
             }
             statistics.ipv4.delivered += 1
-            tcpReceive(payload, header.source, header.destination)
+            if checksumVerified { statistics.ipv4.checksumsTrusted += 1 }
+            tcpReceive(payload, header.source, header.destination, checksumVerified)
         default:
             statistics.ipv4.droppedUnknownProtocol += 1
         }
@@ -109,8 +113,10 @@ extension NetworkStack {
         }
         guard isConfigured else { return .notConfigured }
         if destination == localAddress {
-            // Loopback: a ping to ourselves comes straight back in.
-            datagram.withUnsafeBytes { receiveIPv4($0, now: lastNow) }
+            // Loopback: a ping to ourselves comes straight back in (with a
+            // checksum left to a device that never saw it: trusted, as Linux's
+            // loopback does).
+            datagram.withUnsafeBytes { receiveIPv4($0, now: lastNow, checksumVerified: offloadsChecksums) }
             return nil
         }
         let nextHop: IPv4Address
@@ -128,14 +134,35 @@ extension NetworkStack {
         return queueForResolution(datagram, nextHop: nextHop, now: lastNow)
     }
 
+    /// Frames one datagram. With checksum offload, the TCP or UDP checksum in
+    /// it holds the pseudo-header sum only, and the device is told to finish it.
     @discardableResult
     func transmitIPv4(_ datagram: [UInt8], to mac: MACAddress) -> Bool {
-        transmit(EthernetHeader.build(destination: mac, source: interface.macAddress, etherType: EthernetHeader.typeIPv4,
-                                      payload: datagram))
+        let frame = EthernetHeader.build(destination: mac, source: interface.macAddress, etherType: EthernetHeader.typeIPv4,
+                                         payload: datagram)
+        if offloadsChecksums, let offload = Self.checksumOffload(datagram) {
+            statistics.ipv4.checksumsOffloaded += 1
+            return transmit(frame, checksumOffload: offload)
+        }
+        return transmit(frame)
     }
 
-    func transmit(_ frame: [UInt8]) -> Bool {
-        if interface.transmit(frame) {
+    /// Where the device must put the checksum of a TCP or UDP datagram the
+    /// stack built (never a fragment: it does not fragment what it sends).
+    static func checksumOffload(_ datagram: [UInt8]) -> ChecksumOffload? {
+        guard datagram.count >= IPv4Header.minimumSize else { return nil }
+        let headerLength = Int(datagram[0] & 0x0F) * 4
+        let start = EthernetHeader.size + headerLength
+        switch datagram[9] {
+        case IPv4Header.protocolTCP: return ChecksumOffload(start: start, offset: TCPSegment.checksumOffset)
+        case IPv4Header.protocolUDP: return ChecksumOffload(start: start, offset: UDPDatagram.checksumOffset)
+        default: return nil
+        }
+    }
+
+    func transmit(_ frame: [UInt8], checksumOffload: ChecksumOffload? = nil) -> Bool {
+        let sent = checksumOffload.map { interface.transmit(frame, checksumOffload: $0) } ?? interface.transmit(frame)
+        if sent {
             statistics.ethernet.sent += 1
             return true
         }

@@ -6,4 +6,49 @@ public protocol NetworkInterface: AnyObject {
     var mtu: Int { get }
     /// Queues one whole Ethernet frame; false when the device could not take it.
     func transmit(_ frame: [UInt8]) -> Bool
+
+    /// The device completes TCP and UDP checksums (virtio-net's CSUM). The
+    /// stack then builds those with only the pseudo-header sum in the checksum
+    /// field and sends them with `transmit(_:checksumOffload:)`. Default: false.
+    var offloadsChecksums: Bool { get }
+    /// Queues a frame whose checksum the device finishes (see `ChecksumOffload`).
+    /// The default finishes it in software and calls `transmit(_:)`.
+    func transmit(_ frame: [UInt8], checksumOffload: ChecksumOffload) -> Bool
+}
+
+extension NetworkInterface {
+    public var offloadsChecksums: Bool { false }
+
+    public func transmit(_ frame: [UInt8], checksumOffload: ChecksumOffload) -> Bool {
+        var frame = frame
+        guard checksumOffload.complete(&frame) else { return false }
+        return transmit(frame)
+    }
+}
+
+/// Where a device is to put a checksum (virtio-net's NEEDS_CSUM): the ones'
+/// complement sum of the frame from `start` to its end goes, complemented, to
+/// `start + offset`, where the stack left the folded pseudo-header sum.
+public struct ChecksumOffload: Equatable {
+    /// Offset in the frame of the first byte summed (the TCP or UDP header).
+    public let start: Int
+    /// Offset of the checksum field from `start` (16 for TCP, 6 for UDP).
+    public let offset: Int
+
+    public init(start: Int, offset: Int) {
+        self.start = start
+        self.offset = offset
+    }
+
+    /// Does what the device would: fills in the checksum. False when the field
+    /// lies outside the frame. (UDP's "0 means none" is the sender's concern:
+    /// like a NIC, this stores 0xFFFF for a UDP checksum that comes out 0.)
+    public func complete(_ frame: inout [UInt8]) -> Bool {
+        guard start >= 0, offset >= 0, start + offset + 2 <= frame.count else { return false }
+        var sum = InternetChecksum()
+        frame.withUnsafeBytes { sum.add(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        let value = sum.value
+        frame.storeBigEndian(value == 0 && offset == UDPDatagram.checksumOffset ? 0xFFFF : value, at: start + offset)
+        return true
+    }
 }

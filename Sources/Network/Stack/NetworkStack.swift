@@ -15,8 +15,14 @@ public final class NetworkStack<Interface: NetworkInterface> {
     public var isConfigured: Bool { localAddress != .any }
     public internal(set) var statistics = NetworkStatistics()
 
-    /// TCP segments addressed to us (the IPv4 payload, after reassembly). Set by the kernel to the TCP layer.
-    public var tcpReceive: ((_ segment: UnsafeRawBufferPointer, _ source: IPv4Address, _ destination: IPv4Address) -> Void)?
+    /// TCP segments addressed to us (the IPv4 payload, after reassembly), and
+    /// whether the device already verified their checksum. Set by the kernel to
+    /// the TCP layer.
+    public var tcpReceive: ((_ segment: UnsafeRawBufferPointer, _ source: IPv4Address, _ destination: IPv4Address,
+                             _ checksumVerified: Bool) -> Void)?
+    /// The device completes TCP and UDP checksums: the stack (and the TCP layer,
+    /// which the kernel tells) sends them with the pseudo-header sum only.
+    public var offloadsChecksums: Bool { interface.offloadsChecksums }
     /// A TCP segment we sent could not be delivered (ICMP unreachable, or no ARP reply from the next hop).
     public var tcpUnreachable: ((_ error: NetworkError, _ remote: IPv4Address, _ localPort: UInt16, _ remotePort: UInt16) -> Void)?
 
@@ -89,6 +95,9 @@ public final class NetworkStack<Interface: NetworkInterface> {
 
     public func leaveMulticast(_ mac: MACAddress) { multicastGroups.removeAll { $0 == mac } }
 
+    /// The multicast addresses joined, in the order they were joined.
+    public var joinedMulticast: [MACAddress] { multicastGroups }
+
     public var arpTable: [ARPEntry] { arp.entries.filter { $0.expires > lastNow } }
 
     /// The interface's configuration, one line each, for `ifconfig` (followed by `statistics.lines`).
@@ -124,7 +133,8 @@ public final class NetworkStack<Interface: NetworkInterface> {
                                            payload: message.bytes)
                 let target = destination == .any ? IPv4Address.broadcast : destination
                 if send(protocolNumber: IPv4Header.protocolUDP, source: source, destination: target,
-                        payload: datagram.bytes(source: source, destination: target)) == nil {
+                        payload: datagram.bytes(source: source, destination: target,
+                                                partialChecksum: offloadsChecksums)) == nil {
                     statistics.dhcp.sent += 1
                 }
             case .configure(let lease):
@@ -153,12 +163,16 @@ public final class NetworkStack<Interface: NetworkInterface> {
 
     // MARK: receive
 
-    public func receive(frame: [UInt8], now: UInt64) {
-        frame.withUnsafeBytes { receive(frame: $0, now: now) }
+    public func receive(frame: [UInt8], now: UInt64, checksumVerified: Bool = false) {
+        frame.withUnsafeBytes { receive(frame: $0, now: now, checksumVerified: checksumVerified) }
     }
 
     /// One Ethernet frame from the device (without FCS). Never traps on bad input.
-    public func receive(frame: UnsafeRawBufferPointer, now: UInt64) {
+    /// `checksumVerified`: the device vouches for the transport checksum (TCP,
+    /// UDP or ICMP): virtio-net's DATA_VALID, or a frame from a local sender
+    /// with NEEDS_CSUM, whose checksum field holds only the pseudo-header sum.
+    /// The stack then does not sum it; the IPv4 header's it always checks.
+    public func receive(frame: UnsafeRawBufferPointer, now: UInt64, checksumVerified: Bool = false) {
         lastNow = max(lastNow, now)
         statistics.ethernet.received += 1
         guard let header = EthernetHeader.parse(frame) else {
@@ -173,7 +187,7 @@ public final class NetworkStack<Interface: NetworkInterface> {
         let payload = UnsafeRawBufferPointer(rebasing: frame[EthernetHeader.size...])
         switch header.etherType {
         case EthernetHeader.typeARP: receiveARP(payload, now: now)
-        case EthernetHeader.typeIPv4: receiveIPv4(payload, now: now)
+        case EthernetHeader.typeIPv4: receiveIPv4(payload, now: now, checksumVerified: checksumVerified)
         default: statistics.ethernet.droppedUnknownType += 1
         }
     }

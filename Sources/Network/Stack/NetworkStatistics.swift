@@ -16,6 +16,9 @@ public struct NetworkStatistics {
         public var droppedMalformed = 0, droppedBadChecksum = 0, droppedNotForUs = 0, droppedUnknownProtocol = 0
         public var droppedNoRoute = 0, droppedTooLarge = 0
         public var fragmentsReceived = 0, reassembled = 0, reassemblyFailures = 0
+        /// TCP and UDP checksums left to the device on the way out, and taken
+        /// as the device verified them on the way in.
+        public var checksumsOffloaded = 0, checksumsTrusted = 0
         public var dropped: Int {
             droppedMalformed + droppedBadChecksum + droppedNotForUs + droppedUnknownProtocol + droppedNoRoute
                 + droppedTooLarge + reassemblyFailures
@@ -53,7 +56,7 @@ public struct NetworkStatistics {
         [
             "ethernet: rx \(ethernet.received) tx \(ethernet.sent) dropped \(ethernet.dropped) (short \(ethernet.droppedTooShort), not for us \(ethernet.droppedNotForUs), unknown type \(ethernet.droppedUnknownType)) tx failures \(ethernet.transmitFailures)",
             "arp: rx \(arp.received) tx \(arp.sent) answered \(arp.requestsAnswered) dropped \(arp.dropped) (malformed \(arp.droppedMalformed), not for us \(arp.droppedNotForUs), queue full \(arp.queueOverflows)) unresolved \(arp.resolutionFailures)",
-            "ipv4: rx \(ipv4.received) tx \(ipv4.sent) delivered \(ipv4.delivered) dropped \(ipv4.dropped) (malformed \(ipv4.droppedMalformed), checksum \(ipv4.droppedBadChecksum), not for us \(ipv4.droppedNotForUs), protocol \(ipv4.droppedUnknownProtocol), no route \(ipv4.droppedNoRoute), too large \(ipv4.droppedTooLarge), reassembly \(ipv4.reassemblyFailures)) fragments \(ipv4.fragmentsReceived) reassembled \(ipv4.reassembled)",
+            "ipv4: rx \(ipv4.received) tx \(ipv4.sent) delivered \(ipv4.delivered) dropped \(ipv4.dropped) (malformed \(ipv4.droppedMalformed), checksum \(ipv4.droppedBadChecksum), not for us \(ipv4.droppedNotForUs), protocol \(ipv4.droppedUnknownProtocol), no route \(ipv4.droppedNoRoute), too large \(ipv4.droppedTooLarge), reassembly \(ipv4.reassemblyFailures)) fragments \(ipv4.fragmentsReceived) reassembled \(ipv4.reassembled) checksums offloaded \(ipv4.checksumsOffloaded) trusted \(ipv4.checksumsTrusted)",
             "icmp: rx \(icmp.received) tx \(icmp.sent) echo answered \(icmp.echoRequestsAnswered) replies \(icmp.echoRepliesReceived) unreachable \(icmp.unreachablesReceived) dropped \(icmp.dropped) (malformed \(icmp.droppedMalformed), checksum \(icmp.droppedBadChecksum), unmatched \(icmp.droppedUnmatched))",
             "udp: rx \(udp.received) tx \(udp.sent) dropped \(udp.dropped) (malformed \(udp.droppedMalformed), checksum \(udp.droppedBadChecksum), no socket \(udp.droppedNoSocket), queue full \(udp.droppedQueueFull))",
             "dhcp: rx \(dhcp.received) tx \(dhcp.sent) leases \(dhcp.leasesAcquired) naks \(dhcp.naks) dropped \(dhcp.droppedMalformed + dhcp.droppedUnmatched)",

@@ -6,6 +6,9 @@ public final class TCPLayer {
     /// Transmits one complete TCP segment (header with checksum + data) inside an IPv4 packet.
     /// Returns false if it could not be queued; TCP's retransmission covers that.
     public var send: ((_ segment: [UInt8], _ source: IPv4Address, _ destination: IPv4Address) -> Bool)?
+    /// Segments carry only the pseudo-header sum in their checksum field, for
+    /// a device that finishes it (set from `NetworkStack.offloadsChecksums`).
+    public var partialChecksums = false
     public var configuration: TCPConfiguration
     public private(set) var connections: [TCPConnection] = []
     public private(set) var listeners: [TCPListener] = []
@@ -67,9 +70,11 @@ public final class TCPLayer {
 
     /// One TCP segment from the IP layer (`source`/`destination` from the IPv4 header).
     /// Bad checksums and malformed headers are counted and dropped.
-    public func receive(segment bytes: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address, now: UInt64) {
+    /// `checksumVerified`: the device already checked the checksum (offload).
+    public func receive(segment bytes: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address, now: UInt64,
+                        checksumVerified: Bool = false) {
         lastNow = now
-        guard TCPSegment.checksumVerifies(bytes, source: source, destination: destination),
+        guard checksumVerified || TCPSegment.checksumVerifies(bytes, source: source, destination: destination),
               let segment = TCPSegment.parse(bytes) else {
             malformedSegments += 1
             return
@@ -139,7 +144,8 @@ public final class TCPLayer {
 
     func transmit(_ segment: TCPSegment, from source: IPv4Address, to destination: IPv4Address) -> Bool {
         guard let send else { return false }
-        return send(segment.encode(source: source, destination: destination), source, destination)
+        return send(segment.encode(source: source, destination: destination, partialChecksum: partialChecksums),
+                    source, destination)
     }
 
     // MARK: - timers

@@ -87,8 +87,13 @@ public struct TCPSegment: Equatable {
         return segment
     }
 
-    /// The wire bytes, with the checksum computed over the pseudo-header.
-    public func encode(source: IPv4Address, destination: IPv4Address) -> [UInt8] {
+    /// Offset of the checksum field in the header.
+    public static let checksumOffset = 16
+
+    /// The wire bytes, with the checksum computed over the pseudo-header, or with
+    /// `partialChecksum` only the pseudo-header's sum, for a device that
+    /// finishes it (checksum offload).
+    public func encode(source: IPv4Address, destination: IPv4Address, partialChecksum: Bool = false) -> [UInt8] {
         var options: [UInt8] = []
         if let mss = maximumSegmentSize {
             options += [2, 4]
@@ -114,8 +119,12 @@ public struct TCPSegment: Equatable {
         bytes += payload
         var sum = InternetChecksum()
         sum.addPseudoHeader(source: source, destination: destination, protocol: TCPSegment.protocolNumber, length: bytes.count)
+        if partialChecksum {
+            bytes.storeBigEndian(sum.partialValue, at: TCPSegment.checksumOffset)
+            return bytes
+        }
         sum.add(bytes)
-        bytes.storeBigEndian(sum.value, at: 16)
+        bytes.storeBigEndian(sum.value, at: TCPSegment.checksumOffset)
         return bytes
     }
 }

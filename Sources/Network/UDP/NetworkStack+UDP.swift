@@ -1,10 +1,11 @@
 /// UDP on the stack: sockets, and the DHCP and DNS clients' traffic.
 extension NetworkStack {
-    func receiveUDP(_ header: IPv4Header, _ bytes: UnsafeRawBufferPointer, now: UInt64) {
+    func receiveUDP(_ header: IPv4Header, _ bytes: UnsafeRawBufferPointer, now: UInt64, checksumVerified: Bool = false) {
         statistics.udp.received += 1
         let datagram: UDPDatagram
         do throws(UDPDatagram.ParseError) {
-            datagram = try UDPDatagram.parse(bytes, source: header.source, destination: header.destination)
+            datagram = try UDPDatagram.parse(bytes, source: header.source, destination: header.destination,
+                                             checksumVerified: checksumVerified)
         } catch {
             if error == .badChecksum { statistics.udp.droppedBadChecksum += 1 } else { statistics.udp.droppedMalformed += 1 }
             return
@@ -89,7 +90,8 @@ extension NetworkStack {
     func sendUDP(from sourcePort: UInt16, to destination: IPv4Address, port: UInt16, payload: [UInt8]) throws(NetworkError) {
         let datagram = UDPDatagram(sourcePort: sourcePort, destinationPort: port, payload: payload)
         if let error = send(protocolNumber: IPv4Header.protocolUDP, source: localAddress, destination: destination,
-                            payload: datagram.bytes(source: localAddress, destination: destination)) {
+                            payload: datagram.bytes(source: localAddress, destination: destination,
+                                                    partialChecksum: offloadsChecksums)) {
             throw error
         }
         statistics.udp.sent += 1
