@@ -95,6 +95,53 @@ final class TCPDataTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(connection.statistics.duplicateSegmentsReceived, 1)
     }
 
+    /// Outside a batch every second segment is acknowledged; inside one (an
+    /// interrupt's worth of frames) the in-order data gets one ACK at the end,
+    /// at most every `batchAckSegments`, and a hole is still reported at once.
+    func testReceiveBatchAcknowledgesOnceAtItsEnd() {
+        let peer = TCPScriptedPeer()
+        let (connection, iss) = peer.establish()
+        let port = connection.localPort
+        let data = tcpTestBytes(1000 * 50)
+        var next = peer.peerISS &+ 1
+        func deliver(_ count: Int) {
+            for _ in 0 ..< count {
+                let offset = Int(next &- (peer.peerISS &+ 1))
+                peer.inject(.ack, seq: next, ack: iss &+ 1, payload: Array(data[offset ..< offset + 1000]), to: port)
+                next = next &+ 1000
+            }
+        }
+        deliver(6)
+        XCTAssertEqual(peer.take().count, 3, "unbatched: an ACK per two segments")
+        peer.layer.beginReceiveBatch()
+        deliver(10)
+        XCTAssertTrue(peer.take().isEmpty, "no ACK while the batch is being processed")
+        peer.layer.endReceiveBatch()
+        let batchAcks = peer.take()
+        XCTAssertEqual(batchAcks.count, 1)
+        XCTAssertEqual(batchAcks.first?.acknowledgmentNumber, next, "the one ACK covers the whole batch")
+        peer.layer.beginReceiveBatch()
+        deliver(20)
+        let bounded = peer.take()
+        XCTAssertEqual(bounded.count, 1, "a long batch still acknowledges every \(TCPConfiguration().batchAckSegments) segments")
+        next = next &+ 1000  // a segment lost: the next one leaves a hole
+        deliver(1)
+        XCTAssertEqual(peer.take().count, 1, "out-of-order data is answered at once, batch or not")
+        peer.layer.endReceiveBatch()
+        XCTAssertTrue(peer.take().allSatisfy { $0.acknowledgmentNumber == next &- 2000 })
+        XCTAssertEqual(connection.availableBytes, 36_000)
+        // After a loss, a sender grows its window per ACK: the next segments are
+        // acknowledged the ordinary way even inside a batch (quick-ACK mode).
+        let hole = next &- 2000
+        let offset = Int(hole &- (peer.peerISS &+ 1))
+        peer.inject(.ack, seq: hole, ack: iss &+ 1, payload: Array(data[offset ..< offset + 1000]), to: port)
+        XCTAssertEqual(peer.take().last?.acknowledgmentNumber, next, "the filled hole is acknowledged at once")
+        peer.layer.beginReceiveBatch()
+        deliver(4)
+        XCTAssertEqual(peer.take().count, 2, "quick ACKs: every second segment, batch or not")
+        peer.layer.endReceiveBatch()
+    }
+
     func testZeroWindowProbeThenWindowUpdate() {
         let peer = TCPScriptedPeer()
         let (connection, iss) = peer.establish(peerWindow: 1000)

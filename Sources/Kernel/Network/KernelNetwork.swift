@@ -80,6 +80,11 @@ enum Net {
         let interface = KernelNetInterface(driver: driver)
         let stack = KernelNetworkStack.create(interface: interface, seed: random32())
         let tcp = TCPLayer(localAddress: { stack.localAddress }, random: { random32() })
+        // `lumen.tcp.batch_ack=N` (2 … 64): segments one ACK may cover within a
+        // receive batch, for measuring what batching is worth (2: none).
+        if let text = Kernel.options.value(of: "lumen.tcp.batch_ack"), let segments = Int(text), segments >= 2 && segments <= 64 {
+            tcp.configuration.batchAckSegments = segments
+        }
         tcp.send = { segment, _, destination in stack.sendIPv4(protocol: 6, to: destination, payload: segment) }
         tcp.partialChecksums = stack.offloadsChecksums
         stack.tcpReceive = { segment, source, destination, verified in
@@ -92,7 +97,12 @@ enum Net {
             if HTTPServer.isRunning { postServe() }
         }
         driver.linkChanged = { up in linkChanged(up) }
-        VirtioDevices.attach(registry, index, features: driver.features) { driver.handleInterrupt() }
+        VirtioDevices.attach(registry, index, features: driver.features) {
+            // One interrupt's frames are one receive batch: TCP acknowledges them together.
+            tcp.beginReceiveBatch()
+            driver.handleInterrupt()
+            tcp.endReceiveBatch()
+        }
         if driver.hasControlQueue {
             // QEMU's device starts promiscuous; a host takes only its own
             // frames, broadcasts and the multicast groups it joins (as Linux
@@ -118,7 +128,9 @@ enum Net {
     static func tick() {
         guard let stack, let tcp, let driver else { return }
         let now = milliseconds()
+        tcp.beginReceiveBatch()
         driver.poll()
+        tcp.endReceiveBatch()
         stack.poll(now: now)
         tcp.poll(now: now)
         if let lease = stack.dhcpLease, lease.address != reportedLease {

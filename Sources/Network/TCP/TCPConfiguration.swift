@@ -10,6 +10,9 @@ public struct TCPConfiguration {
     public var maximumSegmentLifetime = 10_000
     /// Longest we hold back an ACK hoping to piggyback it.
     public var delayedAckTimeout = 40
+    /// Most in-order segments one ACK covers inside a receive batch (see
+    /// `TCPLayer.beginReceiveBatch`); outside a batch, every second one is acknowledged.
+    public var batchAckSegments = 16
     /// SYN (or SYN-ACK) transmissions before giving up with `timedOut`.
     public var synRetries = 5
     /// Retransmissions of the same data before giving up with `timedOut`.

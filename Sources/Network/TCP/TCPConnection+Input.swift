@@ -211,6 +211,7 @@ extension TCPConnection {
         if data.count > room { data.removeLast(data.count - room) }
         if seq != rcvNxt {
             statistics.outOfOrderSegmentsReceived += 1
+            quickAcks = configuration.batchAckSegments
             reassembly.insert(sequence: seq, bytes: data)
             return true  // duplicate ACK tells the sender about the hole
         }
@@ -226,7 +227,17 @@ extension TCPConnection {
         }
         if filledHole || !reassembly.isEmpty { return true }
         unackedSegments += 1
-        // ACK every second full-sized segment at once (RFC 9293 §3.8.6.3); otherwise delay.
+        // ACK every second full-sized segment at once (RFC 9293 §3.8.6.3);
+        // otherwise delay. Inside a receive batch (frames the device handed
+        // over together) the ACK waits for the batch's end instead, so a burst
+        // costs one ACK rather than one per two segments, as with Linux's
+        // GRO; the wait is the batch's processing, never a timer.
+        if quickAcks > 0 {
+            quickAcks -= 1
+        } else if unackedSegments >= 2 && layer?.isReceivingBatch == true && unackedSegments < configuration.batchAckSegments {
+            ackAtBatchEnd = true
+            return false
+        }
         return unackedSegments >= 2
     }
 

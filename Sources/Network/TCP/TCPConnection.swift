@@ -55,6 +55,12 @@ public final class TCPConnection {
     var persistBackoff = 0
     var delayedAckDeadline: UInt64?
     var unackedSegments = 0
+    /// Data arrived inside a receive batch: acknowledge it when the batch ends.
+    var ackAtBatchEnd = false
+    /// In-order segments still to acknowledge the ordinary way after a loss
+    /// (Linux's quick-ACK mode): a sender recovering from loss grows its window
+    /// per ACK, so it gets every ACK it would without batching.
+    var quickAcks = 0
     var timeWaitDeadline: UInt64?
 
     // MARK: receive sequence space

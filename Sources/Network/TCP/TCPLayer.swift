@@ -17,6 +17,9 @@ public final class TCPLayer {
     /// Resets sent for segments that matched no connection or listener.
     public private(set) var resetsSent = 0
 
+    /// Inside `beginReceiveBatch` … `endReceiveBatch`.
+    public private(set) var isReceivingBatch = false
+
     private let localAddress: () -> IPv4Address
     private let random: () -> UInt32
     private var lastNow: UInt64 = 0
@@ -67,6 +70,23 @@ public final class TCPLayer {
     }
 
     // MARK: - input
+
+    /// The segments until `endReceiveBatch` arrived together (one interrupt's
+    /// worth of frames): in-order data is acknowledged once, at the end, for
+    /// up to `configuration.batchAckSegments` segments. Anything that needs an
+    /// ACK at once (out of order, a duplicate, a FIN, a full window) still gets it.
+    public func beginReceiveBatch() {
+        isReceivingBatch = true
+    }
+
+    /// Sends the ACKs the batch held back.
+    public func endReceiveBatch() {
+        isReceivingBatch = false
+        for connection in connections where connection.ackAtBatchEnd {
+            connection.ackAtBatchEnd = false
+            if connection.unackedSegments > 0 { connection.output(ackNow: true) }
+        }
+    }
 
     /// One TCP segment from the IP layer (`source`/`destination` from the IPv4 header).
     /// Bad checksums and malformed headers are counted and dropped.
