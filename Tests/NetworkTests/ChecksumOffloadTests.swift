@@ -157,4 +157,35 @@ final class ChecksumOffloadTests: XCTestCase {
             XCTAssertNil(MACAddress(bad), bad)
         }
     }
+
+    /// The eight-bytes-at-a-time sum against RFC 1071's word-by-word one, at
+    /// every length and alignment, with words that carry (0xFFFF runs).
+    func testWideSumEqualsTheWordByWordSum() {
+        var random = TestRandom(state: 99)
+        for length in 0 ..< 200 {
+            for start in 0 ..< 3 {
+                var bytes = (0 ..< length + start).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                if length % 7 == 0 { for i in bytes.indices { bytes[i] = 0xFF } }
+                let piece = Array(bytes[start...])
+                var reference: UInt64 = 0
+                var index = 0
+                while index + 1 < piece.count {
+                    reference += UInt64(piece[index]) << 8 | UInt64(piece[index + 1])
+                    index += 2
+                }
+                if index < piece.count { reference += UInt64(piece[index]) << 8 }
+                while reference > 0xFFFF { reference = (reference & 0xFFFF) + (reference >> 16) }
+                var sum = InternetChecksum()
+                bytes.withUnsafeBytes { sum.add(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+                // 0 and 0xFFFF are the same number in ones' complement.
+                let expected = ~UInt16(reference)
+                XCTAssertTrue(sum.value == expected || (sum.value == 0 && expected == 0xFFFF) || (sum.value == 0xFFFF && expected == 0),
+                              "length \(length) at +\(start): \(sum.value) vs \(expected)")
+            }
+        }
+        // RFC 1071's example: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2.
+        var example = InternetChecksum()
+        example.add([0x00, 0x01, 0xF2, 0x03, 0xF4, 0xF5, 0xF6, 0xF7] + [UInt8](repeating: 0, count: 16))
+        XCTAssertEqual(example.partialValue, 0xDDF2)
+    }
 }

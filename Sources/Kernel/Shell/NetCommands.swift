@@ -92,6 +92,7 @@ enum NetCommands {
         let s = driver.statistics
         out.writeLine("  RX \(s.receive.packets) packets, \(s.receive.bytes) bytes, \(s.receive.drops) dropped, \(s.receive.errors) errors")
         out.writeLine("  TX \(s.transmit.packets) packets, \(s.transmit.bytes) bytes, \(s.transmit.drops) dropped, \(s.transmit.errors) errors")
+        out.writeLine("  \(s.interrupts) interrupts, \(s.linkChanges) link changes, \(s.softwareChecksums) checksums done by the driver")
         for line in stack.statistics.lines { out.writeLine("  " + line) }
         context.standardOutput = out
         return 0

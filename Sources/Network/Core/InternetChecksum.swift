@@ -10,6 +10,21 @@ public struct InternetChecksum {
     public mutating func add(_ bytes: UnsafeRawBufferPointer) {
         var index = 0
         let count = bytes.count
+        if count >= 16, let base = bytes.baseAddress {
+            // Eight bytes at a time, summed as two 32-bit little-endian numbers:
+            // a sum of byte-swapped words is the byte-swapped sum (RFC 1071
+            // §2(B)) and 2^16 ≡ 1 (mod 0xFFFF), so folding the wide sum and
+            // swapping its bytes gives the big-endian word sum, at a quarter of
+            // the loop trips (which matters most in the guest, under TCG).
+            var wide: UInt64 = 0
+            while index + 8 <= count {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                wide &+= (word & 0xFFFF_FFFF) &+ (word >> 32)
+                index += 8
+            }
+            while wide > 0xFFFF { wide = (wide & 0xFFFF) &+ (wide >> 16) }
+            sum &+= UInt64(UInt16(truncatingIfNeeded: wide).byteSwapped)
+        }
         while index + 1 < count {
             sum &+= UInt64(bytes[index]) << 8 | UInt64(bytes[index + 1])
             index += 2
