@@ -19,20 +19,18 @@ final class KernelNetInterface: NetworkInterface {
 
     var mtu: Int { 1500 }
 
-    func transmit(_ frame: [UInt8]) -> Bool {
-        do { try driver.send(frame: frame) } catch { return false }
-        return true
-    }
+    func transmit(_ frame: [UInt8]) -> Bool { send(frame, checksumOffload: nil) }
 
     /// VIRTIO_NET_F_CSUM: the device finishes TCP and UDP checksums.
     var offloadsChecksums: Bool { driver.offersChecksumOffload }
 
     func transmit(_ frame: [UInt8], checksumOffload: ChecksumOffload) -> Bool {
-        do {
-            try driver.send(frame: frame, checksumOffload: (start: checksumOffload.start, offset: checksumOffload.offset))
-        } catch {
-            return false
-        }
+        send(frame, checksumOffload: (start: checksumOffload.start, offset: checksumOffload.offset))
+    }
+
+    /// The driver's errors (a full ring, a broken device) are the stack's `false`.
+    private func send(_ frame: [UInt8], checksumOffload: (start: Int, offset: Int)?) -> Bool {
+        do { try driver.send(frame: frame, checksumOffload: checksumOffload) } catch { return false }
         return true
     }
 }

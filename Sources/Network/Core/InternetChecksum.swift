@@ -22,8 +22,7 @@ public struct InternetChecksum {
                 wide &+= (word & 0xFFFF_FFFF) &+ (word >> 32)
                 index += 8
             }
-            while wide > 0xFFFF { wide = (wide & 0xFFFF) &+ (wide >> 16) }
-            sum &+= UInt64(UInt16(truncatingIfNeeded: wide).byteSwapped)
+            sum &+= UInt64(InternetChecksum.fold(wide).byteSwapped)
         }
         while index + 1 < count {
             sum &+= UInt64(bytes[index]) << 8 | UInt64(bytes[index + 1])
@@ -46,16 +45,15 @@ public struct InternetChecksum {
     }
 
     /// The checksum to store (0 stays 0 here; UDP callers map 0 to 0xFFFF).
-    public var value: UInt16 {
-        var folded = sum
-        while folded > 0xFFFF { folded = (folded & 0xFFFF) &+ (folded >> 16) }
-        return ~UInt16(truncatingIfNeeded: folded)
-    }
+    public var value: UInt16 { ~partialValue }
 
     /// The folded sum, not complemented: what goes in a checksum field the
     /// device will finish (checksum offload), when only the pseudo-header is summed.
-    public var partialValue: UInt16 {
-        var folded = sum
+    public var partialValue: UInt16 { InternetChecksum.fold(sum) }
+
+    /// A wide sum as a 16-bit ones' complement sum (end-around carries added back).
+    private static func fold(_ wide: UInt64) -> UInt16 {
+        var folded = wide
         while folded > 0xFFFF { folded = (folded & 0xFFFF) &+ (folded >> 16) }
         return UInt16(truncatingIfNeeded: folded)
     }
