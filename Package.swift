@@ -12,9 +12,11 @@ let kernelBuild = ProcessInfo.processInfo.environment["LUMEN_KERNEL"] == "1"
 // Portable modules: build on the host and in the kernel.
 var targets: [Target] = [
     .target(name: "Platform"),
-    .target(name: "DeviceTree"),
+    // Byte order and the Internet checksum, below everything that parses bytes.
+    .target(name: "Wire"),
+    .target(name: "DeviceTree", dependencies: ["Wire"]),
     .target(name: "VirtIO", dependencies: ["Platform"]),
-    .target(name: "Drivers", dependencies: ["Platform", "VirtIO"]),
+    .target(name: "Drivers", dependencies: ["Platform", "VirtIO", "Wire"]),
     .target(name: "Entropy"),
     .target(name: "Graphics"),
     .target(name: "Terminal"),
@@ -22,9 +24,10 @@ var targets: [Target] = [
     // CFreeType is declared below: from pkg-config on the host, from the sysroot in the kernel.
     .target(name: "Text", dependencies: ["CFreeType", "Graphics"]),
     .target(name: "Console", dependencies: ["Terminal", "Text", "Graphics"]),
-    .target(name: "Storage"),
+    .target(name: "Storage", dependencies: ["Wire"]),
     .target(name: "Shell"),
-    .target(name: "Network"),
+    .target(name: "Network", dependencies: ["Wire"]),
+    .target(name: "Scheduling"),
 ]
 
 var products: [Product] = []
@@ -36,7 +39,7 @@ if kernelBuild {
         .target(
             name: "Kernel",
             dependencies: ["Platform", "DeviceTree", "VirtIO", "Drivers", "Entropy", "Graphics", "Terminal", "Text",
-                           "Console", "Keyboard", "Storage", "Shell", "Network", "KernelSupport", "CFreeType"]),
+                           "Console", "Keyboard", "Storage", "Shell", "Network", "Scheduling", "Wire", "KernelSupport", "CFreeType"]),
     ]
 } else {
     targets += [
@@ -62,6 +65,8 @@ if kernelBuild {
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
     ]
 }
 

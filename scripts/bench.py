@@ -18,6 +18,7 @@ import tempfile
 import time
 
 from qmp import QMPClient
+from textfile import text_file
 
 QEMU = "qemu-system-aarch64"
 PROMPT = b"lumen> "
@@ -29,6 +30,10 @@ WORKLOADS = [
     ("boot_to_first_frame_ms", "boot to first drawn frame", "ms"),
     ("cat_1mib_mbps", "cat 1 MiB to the console", "MB/s"),
     ("key_to_pixel_ms", "key-to-pixel latency", "ms"),
+    ("caps_led_during_cat_ms", "Caps Lock to LED during a 16 MiB cat", "ms"),
+    ("ctrl_c_during_cat_ms", "Ctrl-C to prompt during a 16 MiB cat", "ms"),
+    ("context_switch_us", "thread context switch (ping-pong)", "us"),
+    ("timer_wakeup_us", "timer interrupt to woken thread", "us"),
     ("block_raw_read_mbps", "block: raw sequential read", "MB/s"),
     ("block_file_read_mbps", "block: 64 MiB file read", "MB/s"),
     ("block_file_write_mbps", "block: 64 MiB file write (synced)", "MB/s"),
@@ -172,22 +177,105 @@ def bench_first_frame(kernel, runs):
     return summary(times)
 
 
+def disk_with(work, files, mebibytes=64):
+    """A FAT32 image holding `files` (name: bytes), as mkfs.fat and mtools make it."""
+    image = os.path.join(work, "disk.img")
+    subprocess.run(["mkfs.fat", "-F", "32", "-C", image, str(mebibytes * 1024)], check=True, stdout=subprocess.DEVNULL)
+    for name, body in files.items():
+        path = os.path.join(work, name)
+        with open(path, "wb") as f:
+            f.write(body)
+        subprocess.run(["mcopy", "-i", image, path, "::" + name], check=True,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return ["-drive", f"if=none,id=d0,format=raw,file={image}", "-device", "virtio-blk-device,drive=d0"]
+
+
 def bench_cat(kernel, runs, size=1 << 20):
-    """`cat-bench`: 1 MiB of text lines through console 1, guest-timed until the
-    last frame is on the display (virtio-gpu, 1024x768)."""
+    """`cat /t.txt` of a text file of 68-byte lines on the disk, typed at the shell
+    of console 1 (the graphical console, 1024x768, mirrored on the serial port),
+    host-timed from the command to the next prompt: what a user waits for."""
     rates = []
+    with tempfile.TemporaryDirectory() as work:
+        drive = disk_with(work, {"t.txt": text_file(size)})
+        for _ in range(runs):
+            guest = Guest(kernel, memory=512, extra=GPU + drive)
+            try:
+                guest.wait_for(PROMPT)
+                time.sleep(0.3)
+                mark = len(guest.output)
+                start = time.monotonic()
+                guest.proc.stdin.write(b"cat /t.txt\r")
+                guest.proc.stdin.flush()
+                guest.wait_for(b"cat /t.txt", after=mark)
+                end = guest.wait_for(PROMPT, timeout=300, after=mark)
+                rates.append(size / (end - start) / 1e6)
+            finally:
+                guest.stop()
+    return summary(rates)
+
+
+def bench_responsiveness(kernel, runs, size=16 << 20):
+    """While `cat` of a 16 MiB text file runs on the graphical console: Caps Lock
+    (QMP key press) to the keyboard LED changing (QEMU's VNC LED state), and
+    Ctrl-C on the serial port to the next prompt, host-timed."""
+    from vnc_leds import VNCLeds
+    led, stop = [], []
+    with tempfile.TemporaryDirectory() as work:
+        drive = disk_with(work, {"big.txt": text_file(size)}, mebibytes=64 + (size >> 20))
+        for _ in range(runs):
+            display = 40 + os.getpid() % 50
+            guest = Guest(kernel, memory=512, qmp=True,
+                          extra=GPU + drive + ["-device", "virtio-keyboard-device", "-vnc", f"127.0.0.1:{display}"])
+            vnc = None
+            try:
+                guest.wait_for(PROMPT)
+                vnc = VNCLeds(5900 + display)
+                vnc.wait_for(lambda leds: not VNCLeds.caps(leds))
+                mark = len(guest.output)
+                guest.proc.stdin.write(b"cat /big.txt\r")
+                guest.proc.stdin.flush()
+                guest.wait_for(b"The quick brown fox", after=mark, timeout=60)
+                for want in (True, False):
+                    key = [{"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": "caps_lock"}}}
+                           for down in (True, False)]
+                    start = time.monotonic()
+                    guest.qmp("input-send-event", {"events": key})
+                    changed = vnc.wait_for(lambda leds: VNCLeds.caps(leds) == want)
+                    led.append((changed - start) * 1000)
+                    time.sleep(0.2)
+                if PROMPT in guest.output[mark + 12:]:
+                    raise RuntimeError("cat ended before Ctrl-C; make the file bigger")
+                start = time.monotonic()
+                guest.proc.stdin.write(b"\x03")
+                guest.proc.stdin.flush()
+                end = guest.wait_for(PROMPT, timeout=30, after=len(guest.output))
+                stop.append((end - start) * 1000)
+            finally:
+                if vnc:
+                    vnc.close()
+                guest.stop()
+    return summary(led), summary(stop)
+
+
+def bench_threads(kernel, runs):
+    """`threads bench`: a context switch (two threads taking turns through wait
+    queues) and the wake-up latency from the timer interrupt to the thread."""
+    switch, wake = [], []
     for _ in range(runs):
-        guest = Guest(kernel, extra=GPU)
+        guest = Guest(kernel)
         try:
             guest.wait_for(PROMPT)
-            out = guest.command(f"cat-bench {size}", timeout=300)
-            match = re.search(r"\((\d+) bytes/s\)", out)
-            if not match:
+            guest.command("threads bench", timeout=60)  # warm up
+            out = guest.command("threads bench", timeout=60)
+            a = re.search(r"([0-9.]+) us per switch", out)
+            b = re.search(r"to the thread: median ([0-9.]+) us", out)
+            if not a or not b:
                 raise RuntimeError(f"unexpected output: {out!r}")
-            rates.append(float(match.group(1)) / 1e6)
+            switch.append(float(a.group(1)))
+            wake.append(float(b.group(1)))
         finally:
             guest.stop()
-    return summary(rates)
+    return summary(switch), summary(wake)
 
 
 def bench_key_to_pixel(kernel, runs, keys=50):
@@ -549,6 +637,10 @@ def main():
     print(f"console: cat 1 MiB, key-to-pixel …", file=sys.stderr, flush=True)
     results["cat_1mib_mbps"] = bench_cat(args.kernel, args.runs, size=(64 << 10) if args.smoke else (1 << 20))
     results["key_to_pixel_ms"] = bench_key_to_pixel(args.kernel, 1, keys=5 if args.smoke else 50)
+    print(f"threads: Caps Lock and Ctrl-C during a long cat, context switch …", file=sys.stderr, flush=True)
+    results["caps_led_during_cat_ms"], results["ctrl_c_during_cat_ms"] = bench_responsiveness(
+        args.kernel, args.runs, size=(4 << 20) if args.smoke else (16 << 20))
+    results["context_switch_us"], results["timer_wakeup_us"] = bench_threads(args.kernel, args.runs)
     print(f"rng: {args.runs} runs per mode …", file=sys.stderr, flush=True)
     results["rng_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=False)
     results["rng_modern_bytes_per_s"] = bench_rng(args.kernel, args.runs, modern=True)

@@ -2,6 +2,8 @@
 /// of RAM. `init` validates the whole structure block once, so every accessor after
 /// it stays in bounds. None of them allocates (except the variadic `node(atPath:)`),
 /// so the kernel can read the memory size before it has a heap.
+
+import Wire
 public struct DeviceTree {
     static let magic: UInt32 = 0xd00d_feed
     static let tokenBeginNode: UInt32 = 1
@@ -23,19 +25,19 @@ public struct DeviceTree {
     /// (in the kernel: from the blob's address to the end of the first RAM bank).
     public init(bytes buffer: UnsafeRawBufferPointer) throws(DeviceTreeError) {
         guard buffer.count >= 40 else { throw .truncated(needed: 40, available: buffer.count) }
-        let magic = DeviceTree.bigEndian32(buffer, 0)
+        let magic = BigEndian.u32(buffer, at: 0)
         guard magic == DeviceTree.magic else { throw .badMagic(magic) }
-        let total = Int(DeviceTree.bigEndian32(buffer, 4))
+        let total = Int(BigEndian.u32(buffer, at: 4))
         guard total >= 40 else { throw .blockOutOfBounds }
         guard total <= buffer.count else { throw .truncated(needed: total, available: buffer.count) }
-        let version = DeviceTree.bigEndian32(buffer, 20)
-        let lastCompatible = DeviceTree.bigEndian32(buffer, 24)
+        let version = BigEndian.u32(buffer, at: 20)
+        let lastCompatible = BigEndian.u32(buffer, at: 24)
         guard version >= 16, lastCompatible <= 17 else { throw .unsupportedVersion(version) }
-        let offStruct = Int(DeviceTree.bigEndian32(buffer, 8))
-        let offStrings = Int(DeviceTree.bigEndian32(buffer, 12))
-        let sizeStrings = Int(DeviceTree.bigEndian32(buffer, 32))
+        let offStruct = Int(BigEndian.u32(buffer, at: 8))
+        let offStrings = Int(BigEndian.u32(buffer, at: 12))
+        let sizeStrings = Int(BigEndian.u32(buffer, at: 32))
         // Version 16 has no size_dt_struct; the block then runs to the strings or the end.
-        var sizeStruct = version >= 17 ? Int(DeviceTree.bigEndian32(buffer, 36)) : 0
+        var sizeStruct = version >= 17 ? Int(BigEndian.u32(buffer, at: 36)) : 0
         if version < 17 { sizeStruct = (offStrings > offStruct ? offStrings : total) - offStruct }
         guard offStruct % 4 == 0, offStruct >= 40, offStruct <= total, sizeStruct <= total - offStruct,
               offStrings >= 40, offStrings <= total, sizeStrings <= total - offStrings
@@ -53,8 +55,8 @@ public struct DeviceTree {
     /// The blob's own `totalsize` read from a header, or nil if `header` is not a
     /// DTB header. Lets the kernel learn how much to map before calling `init`.
     public static func totalSize(ofHeader header: UnsafeRawBufferPointer) -> Int? {
-        guard header.count >= 8, bigEndian32(header, 0) == magic else { return nil }
-        return Int(bigEndian32(header, 4))
+        guard header.count >= 8, BigEndian.u32(header, at: 0) == magic else { return nil }
+        return Int(BigEndian.u32(header, at: 4))
     }
 
     // MARK: - Nodes
@@ -187,7 +189,7 @@ public struct DeviceTree {
     // MARK: - Raw access (offsets are validated, so these stay in bounds)
 
     func token(at offset: Int) -> UInt32 { word(at: offset) }
-    func word(at structRelative: Int) -> UInt32 { DeviceTree.bigEndian32(bytes, structOffset + structRelative) }
+    func word(at structRelative: Int) -> UInt32 { BigEndian.u32(bytes, at: structOffset + structRelative) }
 
     func stringLength(at absolute: Int) -> Int {
         var end = absolute
@@ -233,11 +235,6 @@ public struct DeviceTree {
     }
 
     static func align4(_ value: Int) -> Int { (value + 3) & ~3 }
-
-    static func bigEndian32(_ buffer: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
-        UInt32(buffer[offset]) << 24 | UInt32(buffer[offset + 1]) << 16
-            | UInt32(buffer[offset + 2]) << 8 | UInt32(buffer[offset + 3])
-    }
 
     /// Byte-wise comparison with a static string; no allocation.
     public static func equal(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {

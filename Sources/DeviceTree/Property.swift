@@ -1,5 +1,7 @@
 /// One property of a node: its name and its value bytes (big-endian cells, or
 /// NUL-separated strings, depending on the property).
+
+import Wire
 public struct Property {
     public let name: UnsafeRawBufferPointer
     public let value: UnsafeRawBufferPointer
@@ -9,7 +11,7 @@ public struct Property {
         // Compare indices, not byte offsets: `index * 4` would overflow (and trap)
         // for indices near Int.min or Int.max.
         guard index >= 0, index < value.count / 4 else { return nil }
-        return DeviceTree.bigEndian32(value, index * 4)
+        return BigEndian.u32(value, at: index * 4)
     }
 
     /// `cells` consecutive 32-bit cells starting at `index`, as one number (1 or 2 cells).

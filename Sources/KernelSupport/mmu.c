@@ -54,3 +54,55 @@ void lumen_mmu_limit_ram(uint64_t ram_end) {
     for (uint64_t i = first_unused; i < 512; i++) level1[i] = 0;
     lumen_tlb_flush_all();
 }
+
+// ---- guard pages -------------------------------------------------------------
+// A thread's stack has an unmapped page below it. The 1 GiB block holding it is
+// split into 2 MiB blocks and that one into 4 KiB pages, with the same
+// attributes, from small static pools of tables (a handful of threads need a
+// handful of tables). The block is replaced by an equivalent table without a
+// break-before-make step: the kernel runs from the same block, and TCG, like
+// every core with FEAT_BBM level 2, accepts a same-attribute split.
+#define TABLE        0x3ull                 // level-1/2 table descriptor
+#define PAGE         0x3ull                 // level-3 page descriptor
+#define MIB2         (1ull << 21)
+#define ADDRESS_MASK 0x0000fffffffff000ull
+
+static uint64_t level2_pool[4][512] __attribute__((aligned(4096)));
+static uint64_t level3_pool[24][512] __attribute__((aligned(4096)));
+static int level2_used, level3_used;
+
+static uint64_t *table_of(uint64_t descriptor) {
+    return (uint64_t *)(uintptr_t)(descriptor & ADDRESS_MASK);
+}
+
+int lumen_mmu_set_page_mapped(uint64_t address, int mapped) {
+    uint64_t i1 = (address >> 30) & 511, i2 = (address >> 21) & 511, i3 = (address >> 12) & 511;
+    uint64_t d1 = level1[i1];
+    if ((d1 & 1) == 0) return -1;                       // not RAM we map
+    if ((d1 & 3) == BLOCK) {
+        if (level2_used == 4) return -2;
+        uint64_t *t = level2_pool[level2_used++];
+        uint64_t attrs = d1 & ~ADDRESS_MASK & ~3ull;
+        for (uint64_t i = 0; i < 512; i++) t[i] = ((i1 << 30) + i * MIB2) | attrs | BLOCK;
+        __asm__ volatile("dsb ishst" ::: "memory");
+        level1[i1] = (uint64_t)(uintptr_t)t | TABLE;
+        d1 = level1[i1];
+    }
+    uint64_t *t2 = table_of(d1);
+    uint64_t d2 = t2[i2];
+    if ((d2 & 3) == BLOCK) {
+        if (level3_used == 24) return -3;
+        uint64_t *t = level3_pool[level3_used++];
+        uint64_t attrs = d2 & (0xfff | (0xfffull << 52)) & ~3ull;
+        uint64_t base = (i1 << 30) + i2 * MIB2;
+        for (uint64_t i = 0; i < 512; i++) t[i] = (base + i * 4096) | attrs | PAGE;
+        __asm__ volatile("dsb ishst" ::: "memory");
+        t2[i2] = (uint64_t)(uintptr_t)t | TABLE;
+        d2 = t2[i2];
+    }
+    uint64_t *t3 = table_of(d2);
+    uint64_t attrs = ATTR(1) | AF | SH_INNER | UXN;
+    t3[i3] = mapped ? ((address & ADDRESS_MASK) | attrs | PAGE) : 0;
+    __asm__ volatile("dsb ishst\n tlbi vmalle1is\n dsb ish\n isb" ::: "memory");
+    return 0;
+}

@@ -1,4 +1,5 @@
 import XCTest
+import Wire
 @testable import Drivers
 
 func parseDirectory(_ bytes: [UInt8]) throws -> FwCfgDirectory { try FwCfgDirectory(bytes) }
@@ -269,15 +270,15 @@ final class FwCfgDMATests: XCTestCase {
     func testBigEndianBytes() {
         var buffer = [UInt8](repeating: 0, count: 15)
         buffer.withUnsafeMutableBytes { raw in
-            BigEndianBytes.store(UInt16(0xABCD), into: raw, at: 1)
-            BigEndianBytes.store(UInt32(0x0102_0304), into: raw, at: 3)
-            BigEndianBytes.store(UInt64(0x1122_3344_5566_7788), into: raw, at: 7)
+            BigEndian.store(UInt16(0xABCD), into: raw, at: 1)
+            BigEndian.store(UInt32(0x0102_0304), into: raw, at: 3)
+            BigEndian.store(UInt64(0x1122_3344_5566_7788), into: raw, at: 7)
         }
         XCTAssertEqual(buffer, [0, 0xAB, 0xCD, 1, 2, 3, 4, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88])
         buffer.withUnsafeBytes { raw in
-            XCTAssertEqual(BigEndianBytes.u16(raw, at: 1), 0xABCD)
-            XCTAssertEqual(BigEndianBytes.u32(raw, at: 3), 0x0102_0304)
-            XCTAssertEqual(BigEndianBytes.u64(raw, at: 7), 0x1122_3344_5566_7788)
+            XCTAssertEqual(BigEndian.u16(raw, at: 1), 0xABCD)
+            XCTAssertEqual(BigEndian.u32(raw, at: 3), 0x0102_0304)
+            XCTAssertEqual(BigEndian.u64(raw, at: 7), 0x1122_3344_5566_7788)
         }
     }
 }

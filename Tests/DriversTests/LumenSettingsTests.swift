@@ -207,6 +207,37 @@ final class LumenSettingsTests: XCTestCase {
         ])
     }
 
+    /// The test and measurement options are settings like the others (they
+    /// were read by a second parser, and `lumen.tcp.batch_ack=16` was honoured
+    /// and logged as an unknown setting at the same time).
+    func testMeasurementOptionsAreSettings() {
+        let s = LumenSettings.load(fwCfgConfig: "console.blink=off",
+                                   commandLine: "quiet lumen.tcp.batch_ack=16 lumen.virtio.csum=off lumen.virtio.event_idx=OFF "
+                                       + "lumen.virtio.indirect=on lumen.rng.request=4096 lumen.test=pattern "
+                                       + "lumen.repeat.delay=250 lumen.repeat.rate=0")
+        XCTAssertEqual(s.warnings, [])
+        XCTAssertEqual(s.tcpBatchAck, 16)
+        XCTAssertFalse(s.virtioChecksum)
+        XCTAssertFalse(s.virtioEventIndex)
+        XCTAssertTrue(s.virtioIndirect)
+        XCTAssertEqual(s.rngRequest, 4096)
+        XCTAssertEqual(s.test, "pattern")
+        XCTAssertFalse(s.consoleBlink)
+        XCTAssertEqual(s.repeatDelay, 250)
+        XCTAssertEqual(s.repeatRate, 0)
+        let bad = LumenSettings.load(fwCfgConfig: nil,
+                                     commandLine: "lumen.tcp.batch_ack=1 lumen.virtio.csum=maybe lumen.test=boom lumen.rng.request=99999999")
+        XCTAssertEqual(bad.warnings, [
+            "command line: lumen.tcp.batch_ack=1: expected a number from 2 to 64; keeping default",
+            "command line: lumen.virtio.csum=maybe: expected on or off; keeping on",
+            "command line: lumen.test=boom: expected fault or pattern; keeping none",
+            "command line: lumen.rng.request=99999999: expected a number from 16 to 65536; keeping default",
+        ])
+        XCTAssertNil(bad.tcpBatchAck)
+        XCTAssertTrue(bad.virtioChecksum)
+        XCTAssertNil(bad.test)
+    }
+
     func testRandomTextNeverTraps() {
         var rng = SplitMix64(seed: 0x5E77_1265)
         let alphabet = Array("lumen.display=ramfb resolution=1280x800 font.size keymap=de \"#\n\t=x0123456789".utf8) + [0, 0xFF, 0xC3]

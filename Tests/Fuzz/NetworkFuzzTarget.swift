@@ -23,6 +23,8 @@
 // reach deep into the stack. A trap, an ASan report or a 10 s hang is a failure;
 // afterwards the stack must still answer a ping (liveness).
 
+import Wire
+
 final class FuzzInterface: NetworkInterface {
     let macAddress = MACAddress(0x52, 0x54, 0x00, 0x12, 0x34, 0x56)
     let mtu = 1500

@@ -26,6 +26,7 @@ final class BenchSmokeTests: XCTestCase {
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let workloads = try XCTUnwrap(report["workloads"] as? [String: [String: Any]])
         for name in ["boot_to_prompt_ms", "boot_to_first_frame_ms", "cat_1mib_mbps", "key_to_pixel_ms",
+                     "caps_led_during_cat_ms", "ctrl_c_during_cat_ms", "context_switch_us", "timer_wakeup_us",
                      "block_raw_read_mbps", "block_file_read_mbps", "block_file_write_mbps", "block_small_files_per_s", "net_tcp_download_mbps", "net_ping_rtt_ms",
                      "net_tap_offload_mbps", "net_tap_no_offload_mbps",
                      "rng_bytes_per_s", "idle_cpu_percent", "image_bytes", "ram_in_use_bytes"] {

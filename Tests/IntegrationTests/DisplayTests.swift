@@ -183,3 +183,34 @@ final class MultiHeadDisplayTests: XCTestCase {
         XCTAssertEqual(head0.width, 1280)
     }
 }
+
+/// `scripts/run` with a screen opens QEMU's GTK window. GTK first sizes the
+/// window to QEMU's 640x480 "display not active" surface and reports that size
+/// to virtio-gpu; the console used to follow it and shrink to 640x480 right
+/// after boot. A virtual X server (Xvfb) stands in for the screen.
+final class GTKWindowTests: XCTestCase {
+    func testTheWindowsFirstSizeHintDoesNotShrinkTheConsole() throws {
+        let number = 40 + Int(getpid() % 40)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
+        server.arguments = [":\(number)", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let socket = "/tmp/.X11-unix/X\(number)"
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socket) && Date() < deadline { usleep(50_000) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: socket), "Xvfb did not start")
+        setenv("DISPLAY", ":\(number)", 1)
+        defer { unsetenv("DISPLAY") }
+        let lumen = try LumenConsole(devices: ["-device", "virtio-gpu-device", "-device", "virtio-keyboard-device",
+                                               "-display", "gtk"], testCase: self)
+        // The hint comes once the window is up; give it time, then ask.
+        let mark = lumen.qemu.serialOutput.startIndex
+        _ = try? lumen.qemu.waitForSerial("first size hint", after: mark, timeout: 8)
+        let output = try lumen.run("display")
+        XCTAssertTrue(output.contains("virtio-gpu 1280x800"), output)
+        XCTAssertFalse(lumen.bootLog.contains("resized to 640x480"), lumen.bootLog)
+    }
+}

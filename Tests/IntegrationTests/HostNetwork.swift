@@ -6,6 +6,19 @@ import XCTest
 /// UDP relay, each a small python3 program run as a child process.
 enum HostNetwork {
     /// A free port on 127.0.0.1 (bound and released; good enough for tests).
+    /// `count` pseudo-random bytes, the same every time (files to serve and compare).
+    static func payload(_ count: Int) -> Data {
+        var data = Data(count: count)
+        data.withUnsafeMutableBytes { raw in
+            var state: UInt32 = 987_654
+            for index in 0 ..< raw.count {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                raw[index] = UInt8(truncatingIfNeeded: state >> 24)
+            }
+        }
+        return data
+    }
+
     static func freePort(udp: Bool = false) -> UInt16 {
         let fd = socket(AF_INET, udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }

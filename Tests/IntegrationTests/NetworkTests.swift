@@ -35,17 +35,7 @@ final class NetworkTests: XCTestCase {
     func testDHCPAndPingLegacy() throws { try checkDHCPAndPing(modern: false) }
     func testDHCPAndPingModern() throws { try checkDHCPAndPing(modern: true) }
 
-    func makePayload(_ count: Int) -> Data {
-        var data = Data(count: count)
-        data.withUnsafeMutableBytes { raw in
-            var state: UInt32 = 987_654
-            for index in 0 ..< raw.count {
-                state = state &* 1_664_525 &+ 1_013_904_223
-                raw[index] = UInt8(truncatingIfNeeded: state >> 24)
-            }
-        }
-        return data
-    }
+    func makePayload(_ count: Int) -> Data { HostNetwork.payload(count) }
 
     /// wget of a 4 MiB file from a server on the host; mtools reads it back identical.
     func download(through devices: [String], image: FATImage, timeout: TimeInterval) throws {

@@ -1,4 +1,5 @@
 import XCTest
+import Wire
 @testable import Network
 
 /// Checksum offload (virtio-net CSUM / GUEST_CSUM) as the stack uses it: TCP

@@ -1,4 +1,5 @@
 import XCTest
+import Wire
 @testable import Network
 
 final class IPv4Tests: XCTestCase {

@@ -1,4 +1,5 @@
 import Network
+import Wire
 
 /// A scripted link: records every frame the stack transmits.
 final class FakeInterface: NetworkInterface {

@@ -231,6 +231,23 @@ final class LineEditorTests: XCTestCase {
         XCTAssertEqual(harness.screen.column, 0)
     }
 
+    /// Typing at the end of a line wider than the terminal moves the row left:
+    /// the editor deletes at the row's start and writes the new character, not
+    /// the whole row again for every key (a pasted line on the serial port was
+    /// the whole row per byte).
+    func testTypingAtTheEndOfAScrolledLineRedrawsOnlyWhatChanged() {
+        var harness = EditorHarness(columns: 80)
+        harness.type(String(repeating: "x", count: 100))
+        for character in "0123456789" {
+            let printed = harness.type(String(character))
+            XCTAssertLessThan(printed.count, 20, "bytes for one key: " + String(decoding: printed, as: UTF8.self))
+            harness.assertWindowConsistent()
+        }
+        XCTAssertEqual(harness.screen.currentRow, "> " + String(repeating: "x", count: 67) + "0123456789")
+        XCTAssertEqual(harness.screen.column, 79)
+        XCTAssertEqual(harness.screen.lastColumnWrites, 0)
+    }
+
     func testPromptEscapeSequencesTakeNoColumns() {
         var harness = EditorHarness(prompt: "\u{1b}[32mlumen\u{1b}[0m> ", columns: 20)
         harness.type("abcdefghijklmnopqrstuvwxyz")

@@ -96,6 +96,21 @@ final class ShellSessionTests: XCTestCase {
         XCTAssertEqual(session.editor.text, "", "typeahead before Ctrl-C is dropped")
     }
 
+    /// The kernel sees Ctrl-C on another thread while the command's thread
+    /// waits, and calls `interruptCommand`: the command stops, and the lines
+    /// typed ahead of it in the same chunk are dropped too (they used to run).
+    func testInterruptFromOutsideDropsTheRestOfTheChunk() {
+        let environment = FakeEnvironment()
+        let session = makeSession(environment)
+        environment.onPoll = { session.interruptCommand() }
+        session.feed(Array("poll\recho typed-ahead\r".utf8))
+        XCTAssertEqual(environment.screen.lines, ["lumen> poll", "^C", "lumen>"])
+        XCTAssertEqual(session.shell.lastStatus, 130)
+        session.interruptCommand()  // no command running: nothing happens
+        session.feed(Array("echo after\r".utf8))
+        XCTAssertEqual(environment.screen.lines.suffix(2), ["after", "lumen>"])
+    }
+
     func testTheFirstByteStartsASessionThatWasNotStarted() {
         let environment = FakeEnvironment()
         let session = ShellSession.create(shell: Shell.create(environment: environment), prompt: "% ")

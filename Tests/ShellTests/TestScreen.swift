@@ -1,5 +1,5 @@
 /// A tiny terminal model for checking what the editor's output looks like:
-/// printable text (UTF-8), CR, LF, BS, BEL, CSI K, CSI n C/D, CSI H, CSI 2 J,
+/// printable text (UTF-8), CR, LF, BS, BEL, CSI K, CSI n C/D, CSI n P, CSI H, CSI 2 J,
 /// and xterm's deferred wrap at the last column. Other CSI sequences are
 /// ignored (e.g. SGR colours in a prompt).
 struct TestScreen {
@@ -94,6 +94,8 @@ struct TestScreen {
         switch final {
         case UInt8(ascii: "K"):
             if rows[row].count > column { rows[row].removeSubrange(column...) }
+        case UInt8(ascii: "P"):  // DCH: the rest of the row moves left
+            if rows[row].count > column { rows[row].removeSubrange(column ..< min(rows[row].count, column + count)) }
         case UInt8(ascii: "C"): column = min(width - 1, column + count)
         case UInt8(ascii: "D"): column = max(0, column - count)
         case UInt8(ascii: "H"): row = 0; column = 0

@@ -65,6 +65,33 @@ final class FATDirectoryTests: XCTestCase {
         XCTAssertEqual(try again.list("/many").count, 200)
     }
 
+    /// Creating n files in one directory costs O(n) block-cache lookups, not
+    /// O(n²): the directory's name index answers "does it exist?", "which short
+    /// names are taken?" and "where is a free slot?" without rescanning it.
+    /// The index follows deletes and renames, and a remount agrees with it.
+    func testCreatingManyFilesDoesNotRescanTheDirectory() throws {
+        let (disk, volume) = try makeVolume(kind: .fat32, sectors: 70_000)
+        try volume.makeDirectory("/bulk")
+        volume.cache.resetStatistics()
+        for index in 0 ..< 400 { try volume.createFile("/bulk/small file \(index).txt") }
+        let lookups = volume.cache.statistics.hits + volume.cache.statistics.misses
+        // 400 files of 3 slots each fill ~75 directory sectors: a rescan per
+        // create would cost ~30,000 block lookups (twice that with the survey).
+        XCTAssertLessThan(lookups, 400 * 12, "block lookups for 400 creates")
+        try volume.createFile("/bulk/SMALL FILE 7.TXT")  // an existing name, in other case: touched, not added
+        XCTAssertEqual(try volume.list("/bulk").count, 400)
+        for index in stride(from: 0, to: 400, by: 3) { try volume.remove("/bulk/small file \(index).txt") }
+        try volume.rename("/bulk/small file 1.txt", "/bulk/renamed.txt")
+        XCTAssertEqual(fatError { try volume.info("/bulk/small file 1.txt") }, .notFound("/bulk/small file 1.txt"))
+        XCTAssertNoThrow(try volume.info("/bulk/RENAMED.TXT"))
+        for index in 0 ..< 50 { try volume.writeFile("/bulk/again \(index)", [UInt8(index)]) }
+        let listed = Set(try volume.list("/bulk").map(\.name))
+        let again = try remount(volume, disk)
+        XCTAssertEqual(Set(try again.list("/bulk").map(\.name)), listed)
+        XCTAssertEqual(listed.count, 400 - 134 + 50)
+        XCTAssertEqual(try again.readFile("/bulk/again 49"), [49])
+    }
+
     func testFAT32RootDirectoryIsAGrowingChain() throws {
         let (disk, volume) = try makeVolume(kind: .fat32, sectors: 70_000)
         for index in 0 ..< 60 { try volume.createFile("/root file \(index)") }

@@ -4,10 +4,11 @@
 
 lumen_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# Debian packages the host needs: QEMU, the disk tools, fonts, FreeType for the
-# host build, and the tools the tests use.
-lumen_host_packages=(qemu-system-arm qemu-utils mtools dosfstools fonts-dejavu-core libfreetype-dev pkg-config python3
-  ca-certificates libvterm-dev vttest)
+# Debian packages the host needs: QEMU (with its GTK window, qemu-system-gui),
+# the disk tools, fonts, FreeType for the host build, and the tools the tests use
+# (xvfb: a GTK window for the display tests on a machine without a screen).
+lumen_host_packages=(qemu-system-arm qemu-system-gui qemu-utils mtools dosfstools fonts-dejavu-core libfreetype-dev
+  pkg-config python3 ca-certificates libvterm-dev vttest xvfb)
 
 lumen_install_packages() {
   local missing=()
@@ -36,4 +37,23 @@ lumen_make_disk() {
   printf 'Hello from the host. This disk was made by scripts/run.\n' > "$image.readme"
   MTOOLS_SKIP_CHECK=1 mcopy -i "$image" "$image.readme" ::README.TXT
   rm -f "$image.readme"
+}
+
+# For the scripts that compile sources straight with swiftc (fuzzers, host
+# micro-benchmarks): builds the portable module $2 (Sources/$2) as a static
+# library under $1/$2 with the swiftc flags given after $3, unless it is up to
+# date, and appends to the array named by $3 the flags that import and link it.
+lumen_module_dependency() {
+  local work="$1" module="$2" out="$1/$2" files stamp
+  local -n extra_flags="$3"
+  shift 3
+  mkdir -p "$out"
+  mapfile -t files < <(find "$lumen_root/Sources/$module" -name '*.swift' | LC_ALL=C sort)
+  stamp="$( (swiftc --version 2>&1; echo "$*"; cat "${files[@]}") | sha256sum | cut -d' ' -f1)"
+  if [[ ! -f "$out/lib$module.a" || "$(cat "$out/stamp" 2>/dev/null)" != "$stamp" ]]; then
+    swiftc "$@" -parse-as-library -module-name "$module" -emit-library -static \
+      -emit-module -emit-module-path "$out/$module.swiftmodule" -o "$out/lib$module.a" "${files[@]}" >&2 || return 1
+    echo "$stamp" >"$out/stamp"
+  fi
+  extra_flags+=(-I "$out" -L "$out" "-l$module")
 }

@@ -1,5 +1,7 @@
-// Lumen's user settings: which display to use, its resolution, and (for the
-// console) the font size and keymap. They come from two `key=value` texts:
+// Lumen's settings, the one parser for them: which display to use, its
+// resolution, (for the console) the font size and keymap, and the test and
+// measurement options (`test`, `virtio.*`, `tcp.batch_ack`, `rng.request`,
+// `console.blink`, `repeat.*`). They come from two `key=value` texts:
 //
 //  - the fw_cfg file "opt/lumen/config" (`-fw_cfg name=opt/lumen/config,file=…`
 //    or `,string=…`; QEMU reserves names under "opt/" for users), keys bare:
@@ -76,6 +78,25 @@ public struct LumenSettings {
     public var fontSize: Int? = nil
     /// `keymap`: a layout name of letters, digits, `-`, `_`, `.` (nil: the default).
     public var keymap: String? = nil
+
+    // Test and measurement options.
+    /// `test`: a test hook at boot, `fault` (touch an unmapped address) or
+    /// `pattern` (draw the test pattern instead of the console).
+    public var test: String? = nil
+    /// `virtio.event_idx`, `virtio.indirect`, `virtio.csum` (virtio-net's
+    /// checksum offload both ways): `off` keeps the feature from being negotiated.
+    public var virtioEventIndex = true
+    public var virtioIndirect = true
+    public var virtioChecksum = true
+    /// `tcp.batch_ack`: segments one ACK may cover within a receive batch (2 … 64).
+    public var tcpBatchAck: Int? = nil
+    /// `rng.request`: bytes per virtio-rng request (16 … 65536).
+    public var rngRequest: Int? = nil
+    /// `console.blink`: `off` keeps the cursor steady (for measurements).
+    public var consoleBlink = true
+    /// `repeat.delay` (50 … 5000 ms) and `repeat.rate` (0 … 100 per second; 0: no repeat).
+    public var repeatDelay: Int? = nil
+    public var repeatRate: Int? = nil
     /// What was ignored, in order, each naming where it came from.
     public var warnings: [String] = []
 
@@ -208,9 +229,43 @@ public struct LumenSettings {
             }
             return .badValue(expected: "a keymap name of up to \(LumenSettings.maximumKeymapLength) letters, digits, '-', '_' or '.'",
                              previous: keymap ?? "default")
+        case "test":
+            let name = String(decoding: LumenSettings.lowercased(raw), as: UTF8.self)
+            guard name == "fault" || name == "pattern" else {
+                return .badValue(expected: "fault or pattern", previous: test ?? "none")
+            }
+            test = name
+            return nil
+        case "virtio.event_idx": return setSwitch(&virtioEventIndex, raw)
+        case "virtio.indirect": return setSwitch(&virtioIndirect, raw)
+        case "virtio.csum": return setSwitch(&virtioChecksum, raw)
+        case "console.blink": return setSwitch(&consoleBlink, raw)
+        case "tcp.batch_ack": return setNumber(&tcpBatchAck, raw, 2, 64)
+        case "rng.request": return setNumber(&rngRequest, raw, 16, 65536)
+        case "repeat.delay": return setNumber(&repeatDelay, raw, 50, 5000)
+        case "repeat.rate": return setNumber(&repeatRate, raw, 0, 100)
         default:
             return .unknownKey
         }
+    }
+
+    /// `on` or `off`.
+    private func setSwitch(_ flag: inout Bool, _ raw: [UInt8]) -> Problem? {
+        switch String(decoding: LumenSettings.lowercased(raw), as: UTF8.self) {
+        case "on": flag = true
+        case "off": flag = false
+        default: return .badValue(expected: "on or off", previous: flag ? "on" : "off")
+        }
+        return nil
+    }
+
+    /// A whole number in `low ... high`.
+    private func setNumber(_ number: inout Int?, _ raw: [UInt8], _ low: Int, _ high: Int) -> Problem? {
+        guard let value = LumenSettings.parseNumber(raw[...]), value >= low, value <= high else {
+            return .badValue(expected: "a number from \(low) to \(high)", previous: number.map { "\($0)" } ?? "default")
+        }
+        number = value
+        return nil
     }
 
     /// "1280x800", or "auto".

@@ -16,6 +16,8 @@
 // since 2.9); QEMU rejects writes past the item's end (truncated writes are
 // dropped entirely) and writes to read-only items, setting the error bit.
 
+import Wire
+
 /// The `control` word of a DMA access.
 public struct FwCfgDMAControl: OptionSet, Equatable {
     public var rawValue: UInt32
@@ -90,18 +92,18 @@ public struct FwCfgDMAAccess: Equatable {
     /// Writes the 16 big-endian bytes at the start of `bytes`.
     public func encode(into bytes: UnsafeMutableRawBufferPointer) throws(FwCfgError) {
         guard bytes.count >= FwCfgDMAAccess.size else { throw .dmaAccessTooShort(count: bytes.count) }
-        BigEndianBytes.store(control.rawValue, into: bytes, at: 0)
-        BigEndianBytes.store(length, into: bytes, at: 4)
-        BigEndianBytes.store(address, into: bytes, at: 8)
+        BigEndian.store(control.rawValue, into: bytes, at: 0)
+        BigEndian.store(length, into: bytes, at: 4)
+        BigEndian.store(address, into: bytes, at: 8)
     }
 
     /// The 16 bytes.
     public var bytes: [UInt8] {
         var out = [UInt8](repeating: 0, count: FwCfgDMAAccess.size)
         out.withUnsafeMutableBytes { raw in
-            BigEndianBytes.store(control.rawValue, into: raw, at: 0)
-            BigEndianBytes.store(length, into: raw, at: 4)
-            BigEndianBytes.store(address, into: raw, at: 8)
+            BigEndian.store(control.rawValue, into: raw, at: 0)
+            BigEndian.store(length, into: raw, at: 4)
+            BigEndian.store(address, into: raw, at: 8)
         }
         return out
     }
@@ -109,14 +111,14 @@ public struct FwCfgDMAAccess: Equatable {
     /// Decodes a structure (e.g. the one QEMU rewrote after the transfer).
     public init(decoding bytes: UnsafeRawBufferPointer) throws(FwCfgError) {
         guard bytes.count >= FwCfgDMAAccess.size else { throw .dmaAccessTooShort(count: bytes.count) }
-        self.init(control: FwCfgDMAControl(rawValue: BigEndianBytes.u32(bytes, at: 0)),
-                  length: BigEndianBytes.u32(bytes, at: 4),
-                  address: BigEndianBytes.u64(bytes, at: 8))
+        self.init(control: FwCfgDMAControl(rawValue: BigEndian.u32(bytes, at: 0)),
+                  length: BigEndian.u32(bytes, at: 4),
+                  address: BigEndian.u64(bytes, at: 8))
     }
 
     /// The control word of a structure in memory, for polling after the transfer.
     public static func control(in bytes: UnsafeRawBufferPointer) throws(FwCfgError) -> FwCfgDMAControl {
         guard bytes.count >= 4 else { throw .dmaAccessTooShort(count: bytes.count) }
-        return FwCfgDMAControl(rawValue: BigEndianBytes.u32(bytes, at: 0))
+        return FwCfgDMAControl(rawValue: BigEndian.u32(bytes, at: 0))
     }
 }

@@ -1,4 +1,5 @@
 import Platform
+import Wire
 
 public enum FwCfgDeviceError: Error, Equatable {
     case format(FwCfgError)
@@ -129,7 +130,7 @@ public final class FwCfgDevice<P: Platform> {
         let deadline = platform.now().adding(milliseconds: 1000)
         while true {
             platform.memoryBarrier()
-            let control = FwCfgDMAControl(rawValue: BigEndianBytes.u32(UnsafeRawBufferPointer(start: scratch.pointer, count: 4), at: 0))
+            let control = FwCfgDMAControl(rawValue: BigEndian.u32(UnsafeRawBufferPointer(start: scratch.pointer, count: 4), at: 0))
             if control.contains(.error) { throw .dmaFailed }
             if control.rawValue == 0 { return }
             guard platform.now() < deadline else { throw .dmaTimeout }

@@ -15,6 +15,8 @@
 // Read it in two steps: 4 bytes for the count (`FwCfgDirectory.fileCount`), then
 // `byteCount(files:)` bytes from the start of the item, and parse those.
 
+import Wire
+
 /// Why fw_cfg data was rejected.
 public enum FwCfgError: Error, Equatable {
     /// The directory item is shorter than its 4-byte count.
@@ -90,7 +92,7 @@ public struct FwCfgDirectory {
     /// can hold.
     public static func fileCount(header bytes: UnsafeRawBufferPointer) throws(FwCfgError) -> Int {
         guard bytes.count >= 4 else { throw .directoryTooShort(count: bytes.count) }
-        let count = BigEndianBytes.u32(bytes, at: 0)
+        let count = BigEndian.u32(bytes, at: 0)
         guard count <= UInt32(maximumFileCount) else { throw .tooManyFiles(count: Int(count)) }
         return Int(count)
     }
@@ -116,14 +118,14 @@ public struct FwCfgDirectory {
             if length == 0 { throw .emptyName(index: index) }
             let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[nameStart..<(nameStart + length)]),
                               as: UTF8.self)
-            let selector = BigEndianBytes.u16(bytes, at: entry + 4)
+            let selector = BigEndian.u16(bytes, at: entry + 4)
             guard selector >= FwCfgSelector.firstFile && selector < FwCfgSelector.genericLimit else {
                 throw .invalidSelector(index: index, name: name, selector: selector)
             }
             for earlier in files where earlier.name == name {
                 throw .duplicateName(index: index, name: name)
             }
-            files.append(FwCfgFile(name: name, size: BigEndianBytes.u32(bytes, at: entry), selector: selector))
+            files.append(FwCfgFile(name: name, size: BigEndian.u32(bytes, at: entry), selector: selector))
         }
         self.files = files
     }
@@ -151,11 +153,11 @@ public struct FwCfgDirectory {
     public static func encode(_ files: [FwCfgFile]) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: byteCount(files: files.count))
         bytes.withUnsafeMutableBytes { raw in
-            BigEndianBytes.store(UInt32(files.count), into: raw, at: 0)
+            BigEndian.store(UInt32(files.count), into: raw, at: 0)
             for (index, file) in files.enumerated() {
                 let entry = 4 + index * entrySize
-                BigEndianBytes.store(file.size, into: raw, at: entry)
-                BigEndianBytes.store(file.selector, into: raw, at: entry + 4)
+                BigEndian.store(file.size, into: raw, at: entry)
+                BigEndian.store(file.selector, into: raw, at: entry + 4)
                 for (i, byte) in file.name.utf8.prefix(nameSize - 1).enumerated() { raw[entry + 8 + i] = byte }
             }
         }

@@ -35,11 +35,14 @@ public struct GPUStatistics {
     public var fencesCompleted: UInt64 = 0
     public var displayChanges: UInt64 = 0
     public var cursorUpdates: UInt64 = 0
+    /// Frame commands (sent without waiting) the device answered with an error.
+    public var frameErrors: UInt64 = 0
 }
 
 /// virtio-gpu in 2D mode (§5.7): display info and EDID, 2D resources with
 /// scatter-list backing, scanouts, transfers and flushes of just the damaged
-/// rectangles (batched, the last one fenced), the cursor queue, and display
+/// rectangles (batched, the last one fenced, sent without waiting: the caller
+/// waits for the fence before it draws again), the cursor queue, and display
 /// change events. Commands go through a pool of DMA slots; responses are checked
 /// and errors reported in words.
 public final class VirtioGPU<P: Platform, T: VirtioTransport> {
@@ -66,6 +69,10 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
     private var slotBusy: [Bool]
     private var slotForHead: [Int]
     private var slotDone: [Bool]
+    /// Slots of frame commands nobody waits for: freed by `collect` when answered.
+    private var slotDetached: [Bool]
+    /// The first error a frame command got, until `takeFrameError` reads it.
+    private var frameError: GPUError? = nil
     private var cursorSlot: DMABuffer
     private var cursorBusy = false
     private var nextFence: UInt64 = 1
@@ -82,23 +89,39 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
             negotiated = try DeviceInitialization.negotiate(transport, driverSupports: VirtioGPU.supportedFeatures.subtracting(disabled))
         } catch { throw .virtio(error) }
         features = negotiated
+        // Whatever was set up before a failure is given back (queues, memory).
+        let control: SplitVirtqueue<P>
         do {
             control = try SplitVirtqueue.create(platform: platform, transport: transport, index: 0, maximumSize: 64, features: negotiated)
-            cursor = try SplitVirtqueue.create(platform: platform, transport: transport, index: 1, maximumSize: 16, features: negotiated)
         } catch {
             DeviceInitialization.fail(transport)
             throw .virtio(error)
         }
-        guard let slots = platform.allocateDMA(size: VirtioGPU.slotSize * VirtioGPU.slotCount, alignment: 4096),
-              let cursorSlot = platform.allocateDMA(size: VirtioGPU.slotSize, alignment: 4096)
-        else {
+        let cursor: SplitVirtqueue<P>
+        do {
+            cursor = try SplitVirtqueue.create(platform: platform, transport: transport, index: 1, maximumSize: 16, features: negotiated)
+        } catch {
+            control.release(transport: transport)
+            DeviceInitialization.fail(transport)
+            throw .virtio(error)
+        }
+        let slots = platform.allocateDMA(size: VirtioGPU.slotSize * VirtioGPU.slotCount, alignment: 4096)
+        let cursorSlot = platform.allocateDMA(size: VirtioGPU.slotSize, alignment: 4096)
+        guard let slots, let cursorSlot else {
+            if let slots { platform.freeDMA(slots) }
+            if let cursorSlot { platform.freeDMA(cursorSlot) }
+            cursor.release(transport: transport)
+            control.release(transport: transport)
             DeviceInitialization.fail(transport)
             throw .outOfMemory
         }
+        self.control = control
+        self.cursor = cursor
         self.slots = slots
         self.cursorSlot = cursorSlot
         slotBusy = Array(repeating: false, count: VirtioGPU.slotCount)
         slotDone = Array(repeating: false, count: VirtioGPU.slotCount)
+        slotDetached = Array(repeating: false, count: VirtioGPU.slotCount)
         slotForHead = Array(repeating: -1, count: control.size)
         DeviceInitialization.finish(transport)
     }
@@ -173,36 +196,44 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
     /// and flushes them to the screen, in one batch whose last command carries a
     /// fence. Returns that fence; `waitForFence` or the next present waits for it.
     @discardableResult
+    /// Sends a frame: a transfer and a flush per damaged rectangle, the last
+    /// flush fenced. Returns the fence at once, without waiting for the device:
+    /// the caller must `waitForFence` before it changes those pixels again (the
+    /// device reads them while it transfers). Waits only when the slot pool is
+    /// empty. An error the device answers comes back from `takeFrameError`.
     public func present(_ resource: UInt32, stride: Int, rects: [(x: Int, y: Int, width: Int, height: Int)]) throws(GPUError) -> UInt64 {
         guard !rects.isEmpty else { return completedFence }
-        var batch: [Int] = []
         let fence = nextFence
         nextFence += 1
         for (position, rect) in rects.enumerated() {
-            // Keep slots for the flushes: submit in chunks when the pool runs low.
-            if freeSlots < 2 {
-                try flushAndWait()
-                for slot in batch { _ = try finish(slot, command: GPUCommand.transferToHost2D, expecting: GPUCommand.okNoData) }
-                batch.removeAll()
-            }
+            // Two slots per rectangle: when the pool runs low, wait for answers.
+            if freeSlots < 2 { try waitForFreeSlots(2) }
             let offset = UInt64(rect.y * stride + rect.x * 4)
-            batch.append(try submit(GPUCommand.transferToHost2D, requestSize: 56, responseSize: GPUCommand.headerSize) { writer in
+            let transfer = try submit(GPUCommand.transferToHost2D, requestSize: 56, responseSize: GPUCommand.headerSize) { writer in
                 writer.rect(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
                 writer.u64(offset); writer.u32(resource); writer.u32(0)
-            })
+            }
+            slotDetached[transfer] = true
             statistics.transfers += 1
             statistics.bytesTransferred += UInt64(rect.width * rect.height * 4)
             let last = position + 1 == rects.count
-            batch.append(try submit(GPUCommand.resourceFlush, requestSize: 48, responseSize: GPUCommand.headerSize,
-                                    flags: last ? GPUCommand.flagFence : 0, fence: last ? fence : 0) { writer in
+            let flush = try submit(GPUCommand.resourceFlush, requestSize: 48, responseSize: GPUCommand.headerSize,
+                                   flags: last ? GPUCommand.flagFence : 0, fence: last ? fence : 0) { writer in
                 writer.rect(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
                 writer.u32(resource); writer.u32(0)
-            })
+            }
+            slotDetached[flush] = true
             statistics.flushes += 1
         }
-        try flushAndWait()
-        for slot in batch { _ = try finish(slot, command: GPUCommand.resourceFlush, expecting: GPUCommand.okNoData) }
+        control.notifyIfNeeded(transport)
         return fence
+    }
+
+    /// The first error a frame command got since the last call, if any.
+    public func takeFrameError() -> GPUError? {
+        collect()
+        defer { frameError = nil }
+        return frameError
     }
 
     /// One TRANSFER_TO_HOST_2D without a flush (a cursor image, say), waited for.
@@ -218,7 +249,7 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
     /// Waits until the device has completed the command carrying `fence`.
     public func waitForFence(_ fence: UInt64) throws(GPUError) {
         guard fence > completedFence else { return }
-        try flushAndWait()
+        try waitUntil { $0.completedFence >= fence }
     }
 
     // MARK: - Cursor queue
@@ -313,12 +344,22 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
 
     /// Kicks the device and waits until every submitted command has an answer.
     private func flushAndWait() throws(GPUError) {
+        try waitUntil { $0.control.outstandingRequests == 0 }
+    }
+
+    private func waitForFreeSlots(_ count: Int) throws(GPUError) {
+        try waitUntil { $0.freeSlots >= count }
+    }
+
+    /// Kicks the device, then blocks (on its interrupt, polling every 5 ms in
+    /// case one is lost) until `done` holds or the device times out.
+    private func waitUntil(_ done: (VirtioGPU) -> Bool) throws(GPUError) {
         control.notifyIfNeeded(transport)
         let deadline = platform.now().adding(milliseconds: VirtioGPU.timeoutMilliseconds)
         while true {
             collect()
             if brokenReason != nil { throw .virtio(.deviceBroken) }
-            if control.outstandingRequests == 0 { return }
+            if done(self) { return }
             guard platform.now() < deadline else { throw .timeout(command: 0) }
             let wake = min(deadline, platform.now().adding(milliseconds: 5))
             if let interrupt {
@@ -338,6 +379,16 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
             if flags & GPUCommand.flagFence != 0 {
                 let fence = response.load(fromByteOffset: 8, as: UInt64.self)
                 if fence > completedFence { completedFence = fence; statistics.fencesCompleted += 1 }
+            }
+            if slotDetached[slot] {
+                // A frame command: nobody waits for it; its slot is free again.
+                slotDetached[slot] = false
+                slotBusy[slot] = false
+                let type = response.load(as: UInt32.self)
+                if type != GPUCommand.okNoData {
+                    statistics.frameErrors += 1
+                    if frameError == nil { frameError = .response(command: GPUCommand.resourceFlush, type: type) }
+                }
             }
         }
     }

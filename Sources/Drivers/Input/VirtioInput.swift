@@ -1,4 +1,5 @@
 import Platform
+import Wire
 import VirtIO
 
 /// virtio-input config space selectors (§5.8.4).
@@ -323,13 +324,15 @@ public final class VirtioInput<P: Platform, T: VirtioTransport> {
             if let sent = sentLEDs, sent.contains(bit) == leds.contains(bit) { continue }
             changed.append(code)
         }
-        let needed = changed.count + 1
+        // EV_LED events only, as Linux sends: QEMU's status handler takes no
+        // other type (an EV_SYN makes it print "unknown type 0" on the user's
+        // terminal), and each event is applied as it comes.
+        let needed = changed.count
         guard freeStatusSlots.count >= needed, statusQueue.freeCount >= 2 * needed else { return }
         for code in changed {
             sendStatus(InputEvent(type: InputEventType.led, code: code,
                                   value: leds.contains(InputLEDs(rawValue: 1 << code)) ? 1 : 0))
         }
-        sendStatus(InputEvent(type: InputEventType.synchronize, code: SynchronizeCode.report, value: 0))
         sentLEDs = leds
         statusQueue.notifyIfNeeded(transport)
     }
@@ -495,16 +498,12 @@ public enum VirtioInputConfig {
         return String(decoding: bytes[0..<end], as: UTF8.self)
     }
 
+    /// Little-endian fields of a config answer; 0 where the answer is too short.
     static func le16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
-        guard offset + 2 <= bytes.count else { return 0 }
-        return UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+        offset + 2 <= bytes.count ? LittleEndian.u16(bytes, offset) : 0
     }
 
-    /// A signed little-endian 32-bit field; 0 where the answer is too short.
     static func le32(_ bytes: [UInt8], _ offset: Int) -> Int32 {
-        guard offset + 4 <= bytes.count else { return 0 }
-        let raw = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
-            | UInt32(bytes[offset + 3]) << 24
-        return Int32(bitPattern: raw)
+        offset + 4 <= bytes.count ? Int32(bitPattern: LittleEndian.u32(bytes, offset)) : 0
     }
 }

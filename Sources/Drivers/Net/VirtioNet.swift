@@ -1,5 +1,6 @@
 import Platform
 import VirtIO
+import Wire
 
 /// virtio-net (VirtIO 1.2 §5.1) on virtio-mmio, legacy and modern: one receive
 /// queue, one transmit queue and, when offered, the control queue.
@@ -291,7 +292,8 @@ public final class VirtioNet<P: Platform, T: VirtioTransport> {
                 buffer.storeBytes(of: UInt16(offload.offset).littleEndian, toByteOffset: VirtioNetHeader.checksumOffsetOffset,
                                   as: UInt16.self)
             } else {
-                _ = InternetChecksum.fill(buffer + headerLength, length: length, start: offload.start, offset: offload.offset)
+                InternetChecksum.complete(UnsafeMutableRawBufferPointer(start: buffer + headerLength, count: length),
+                                          start: offload.start, offset: offload.offset)
                 statistics.softwareChecksums += 1
             }
         }

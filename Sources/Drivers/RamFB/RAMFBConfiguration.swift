@@ -22,6 +22,8 @@
 // keeps its old surface), so Lumen checks everything first and reports why.
 // QEMU needs fw_cfg with DMA for ramfb ("ramfb device requires fw_cfg with DMA").
 
+import Wire
+
 /// Why a ramfb configuration was refused.
 public enum RAMFBError: Error, Equatable {
     case widthOutOfRange(width: Int)
@@ -124,25 +126,19 @@ public struct RAMFBConfiguration: Equatable {
     /// Writes the 28 big-endian bytes at the start of `bytes`.
     public func encode(into bytes: UnsafeMutableRawBufferPointer) throws(RAMFBError) {
         guard bytes.count >= RAMFBConfiguration.size else { throw .bufferTooShort(count: bytes.count) }
-        BigEndianBytes.store(address, into: bytes, at: 0)
-        BigEndianBytes.store(fourcc, into: bytes, at: 8)
-        BigEndianBytes.store(flags, into: bytes, at: 12)
-        BigEndianBytes.store(UInt32(width), into: bytes, at: 16)
-        BigEndianBytes.store(UInt32(height), into: bytes, at: 20)
-        BigEndianBytes.store(UInt32(stride), into: bytes, at: 24)
+        BigEndian.store(address, into: bytes, at: 0)
+        BigEndian.store(fourcc, into: bytes, at: 8)
+        BigEndian.store(flags, into: bytes, at: 12)
+        BigEndian.store(UInt32(width), into: bytes, at: 16)
+        BigEndian.store(UInt32(height), into: bytes, at: 20)
+        BigEndian.store(UInt32(stride), into: bytes, at: 24)
     }
 
     /// The 28 bytes.
     public var bytes: [UInt8] {
         var out = [UInt8](repeating: 0, count: RAMFBConfiguration.size)
-        out.withUnsafeMutableBytes { raw in
-            BigEndianBytes.store(address, into: raw, at: 0)
-            BigEndianBytes.store(fourcc, into: raw, at: 8)
-            BigEndianBytes.store(flags, into: raw, at: 12)
-            BigEndianBytes.store(UInt32(width), into: raw, at: 16)
-            BigEndianBytes.store(UInt32(height), into: raw, at: 20)
-            BigEndianBytes.store(UInt32(stride), into: raw, at: 24)
-        }
+        // Exactly `size` bytes: `encode` cannot refuse them.
+        out.withUnsafeMutableBytes { raw in _ = try? encode(into: raw) }
         return out
     }
 
@@ -150,12 +146,12 @@ public struct RAMFBConfiguration: Equatable {
     /// A stride of 0 means width × 4, as in QEMU.
     public init(decoding bytes: UnsafeRawBufferPointer) throws(RAMFBError) {
         guard bytes.count >= RAMFBConfiguration.size else { throw .bufferTooShort(count: bytes.count) }
-        let fourcc = BigEndianBytes.u32(bytes, at: 8)
+        let fourcc = BigEndian.u32(bytes, at: 8)
         guard fourcc == RAMFBConfiguration.fourccXRGB8888 else { throw .unsupportedFormat(fourcc: fourcc) }
-        let stride = BigEndianBytes.u32(bytes, at: 24)
-        try self.init(address: BigEndianBytes.u64(bytes, at: 0),
-                      width: Int(BigEndianBytes.u32(bytes, at: 16)),
-                      height: Int(BigEndianBytes.u32(bytes, at: 20)),
+        let stride = BigEndian.u32(bytes, at: 24)
+        try self.init(address: BigEndian.u64(bytes, at: 0),
+                      width: Int(BigEndian.u32(bytes, at: 16)),
+                      height: Int(BigEndian.u32(bytes, at: 20)),
                       stride: stride == 0 ? nil : Int(stride))
     }
 }

@@ -1,4 +1,5 @@
 import KernelSupport
+import Scheduling
 
 /// Synchronous exceptions, FIQs and SErrors: print a readable report on the
 /// UART (what happened, where, the registers, a frame-pointer backtrace) and halt.
@@ -6,6 +7,7 @@ import KernelSupport
 @_cdecl("lumen_exception")
 func lumenException(_ frame: UnsafeMutablePointer<lumen_trap_frame>, _ kind: UInt64) -> Never {
     lumen_irq_disable()
+    SerialOutput.flush()
     let f = frame.pointee
     let esr = f.esr
     let exceptionClass = (esr >> 26) & 0x3f
@@ -16,6 +18,16 @@ func lumenException(_ frame: UnsafeMutablePointer<lumen_trap_frame>, _ kind: UIn
     default: KernelLog.write("SError (asynchronous abort)")
     }
     KernelLog.write(" ***\n")
+    if let thread = Threads.system?.scheduler.current {
+        KernelLog.write("  thread: ")
+        KernelLog.write(thread.name)
+        KernelLog.write("\n")
+        if let owner = Threads.guardPageOwner(of: f.far) {
+            KernelLog.write("  stack overflow: the fault is in the guard page below the stack of ")
+            KernelLog.write(owner)
+            KernelLog.write("\n")
+        }
+    }
     if exceptionClass == 0x24 || exceptionClass == 0x25 || exceptionClass == 0x20 || exceptionClass == 0x21 {
         let iss = esr & 0x1ff_ffff
         KernelLog.write("  cause: ")
@@ -62,8 +74,9 @@ func lumenException(_ frame: UnsafeMutablePointer<lumen_trap_frame>, _ kind: UIn
 /// followed, so a corrupt chain ends the walk instead of faulting again.
 enum Backtrace {
     static func walk(from framePointer: UInt64, maximumDepth: Int = 32, _ body: (Int, UInt64) -> Void) {
-        let low = UInt64(lumen_stack_bottom())
-        let high = UInt64(lumen_stack_top())
+        let range = Threads.stackRange(containing: framePointer)
+        let low = range?.low ?? UInt64(lumen_stack_bottom())
+        let high = range?.high ?? UInt64(lumen_stack_top())
         var frame = framePointer
         var depth = 1
         while depth <= maximumDepth, frame >= low, frame + 16 <= high, frame & 0xf == 0 {

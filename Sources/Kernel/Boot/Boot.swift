@@ -2,13 +2,13 @@ import DeviceTree
 import Drivers
 import KernelSupport
 import Platform
+import Scheduling
 import Text
 
 /// Kernel-wide facts.
 enum Kernel {
     static let version = "0.1.0"
     static var machine = MachineDescription()
-    static var options = BootOptions(commandLine: "")
     static var settings = LumenSettings()
     static let platform = KernelPlatform()
 }
@@ -47,14 +47,15 @@ enum Boot {
         // 2. The heap works from here on.
         let machine = MachineDescription(tree: tree)
         Kernel.machine = machine
-        Kernel.options = BootOptions(commandLine: machine.bootArguments)
         if let uart = machine.uart, let window = Kernel.platform.mapDevice(base: uart.registers.base, size: Int(uart.registers.size)) {
             UART.attach(window)
         }
         PSCI.usesSMC = machine.psciUsesSMC
 
-        // 3. Interrupts and the timer.
+        // 3. Threads (the boot context becomes the events thread), interrupts, the timer.
         EventLoop.initialize()
+        Threads.start(bootThreadName: "events", priority: .driver)
+        SerialOutput.start()
         let distributor = machine.gicDistributor ?? PhysicalRange(base: 0x0800_0000, size: 0x1_0000)
         let cpuInterface = machine.gicCPUInterface ?? PhysicalRange(base: 0x0801_0000, size: 0x1_0000)
         guard let gicd = Kernel.platform.mapDevice(base: distributor.base, size: Int(distributor.size)),
@@ -71,8 +72,6 @@ enum Boot {
             _ = EventLoop.register(irq) { UART.drainReceived { KernelConsole.input([$0], console: 0) } }
             UART.enableReceiveInterrupts()
         }
-        // A 1 Hz housekeeping tick (the clock of the coming status bar).
-        GenericTimer.schedule(afterMilliseconds: 1000, periodMilliseconds: 1000) {}
         lumen_irq_enable()
 
         // 4. The banner.
@@ -99,7 +98,7 @@ enum Boot {
 
         let ready = GenericTimer.now().nanoseconds
         if Screen.backend != .none {
-            if Kernel.options.value(of: "lumen.test") == "pattern" {
+            if Kernel.settings.test == "pattern" {
                 Screen.redraw = { TestPattern.draw() }
                 Screen.redraw?()
             } else {
@@ -107,9 +106,10 @@ enum Boot {
             }
             Screen.present()
             print("display: first frame at \(GenericTimer.now().nanoseconds / 1_000_000) ms")
+            Screen.startRenderThread()
         }
         print("ready in \(ready / 1_000_000) ms; type 'help' for commands")
-        KernelShell.start()
+        Threads.spawn(name: "shell", priority: .shell, stackKiB: 256) { KernelShell.run() }
         EventLoop.run()
     }
 
@@ -143,14 +143,9 @@ enum Boot {
     }
 
     static func runTestOptions() {
-        switch Kernel.options.value(of: "lumen.test") {
-        case "fault":
+        if Kernel.settings.test == "fault" {
             print("lumen.test=fault: reading unmapped address 0xdead0000000")
             _ = lumen_touch(0xdead_0000_000)
-        case nil, "pattern"?:
-            break
-        case let other?:
-            print("lumen.test=\(other): unknown test option (known: fault, pattern)")
         }
     }
 }

@@ -28,19 +28,20 @@ enum KernelConsole {
 
     // MARK: - Output
 
-    /// One byte for console `index` (serial output goes to console 1, index 0).
-    static func write(_ byte: UInt8, console index: Int = 0) {
+    /// Output for console `index` (console 1, index 0, is the serial mirror's).
+    /// The terminal's parser takes the bytes as they are, in one piece (its
+    /// ONLCR setting makes LF return the carriage, with no copy).
+    static func write(_ bytes: UnsafeBufferPointer<UInt8>, console index: Int = 0) {
         if paused && index == 0 {
-            if held.count < heldLimit { held.append(byte) }
+            if held.count + bytes.count <= heldLimit { held.append(contentsOf: bytes) }
             return
         }
         guard started else {
-            if early.count < earlyLimit { if byte == 10 { early.append(13) }; early.append(byte) }
+            early.append(contentsOf: bytes.prefix(max(0, earlyLimit - early.count)))
             return
         }
-        let terminal = terminals[index]
-        if byte == 10 { terminal.feed([13, 10]) } else { terminal.feed([byte]) }
-        bytesWritten &+= 1
+        terminals[index].feed(bytes)
+        bytesWritten &+= UInt64(bytes.count)
         if index == active { Screen.scheduleFrame() }
     }
 
@@ -59,7 +60,11 @@ enum KernelConsole {
             return
         }
         let grid = gridSize(for: surface.size)
-        terminals = (0..<consoleCount).map { _ in Terminal(columns: grid.columns, rows: grid.rows, scrollbackLines: 10_000) }
+        terminals = (0..<consoleCount).map { _ in
+            let terminal = Terminal(columns: grid.columns, rows: grid.rows, scrollbackLines: 10_000)
+            terminal.lineFeedReturnsCarriage = true  // a tty's ONLCR
+            return terminal
+        }
         started = true
         early.withUnsafeBufferPointer { terminals[0].feed($0) }
         early = []
@@ -69,12 +74,14 @@ enum KernelConsole {
         }
         Screen.redraw = { forceRedraw = true; statusDirty = true }
         Screen.beforePresent = { render() }
-        // The cursor blinks and the clock ticks on timers; nothing else runs while idle.
-        // (`lumen.console.blink=off` keeps the cursor steady, for measurements.)
-        if Kernel.options.value(of: "lumen.console.blink") != "off" {
-            GenericTimer.schedule(afterMilliseconds: 500, periodMilliseconds: 500) { blink() }
+        // The cursor blinks and the clock ticks on one timer, in one frame when
+        // both change; nothing else runs while idle. (`lumen.console.blink=off`
+        // keeps the cursor steady, for measurements: then the clock ticks alone.)
+        if Kernel.settings.consoleBlink {
+            GenericTimer.schedule(afterMilliseconds: 500, periodMilliseconds: 500) { blink(); tickClock() }
+        } else {
+            GenericTimer.schedule(afterMilliseconds: 1000, periodMilliseconds: 1000) { tickClock() }
         }
-        GenericTimer.schedule(afterMilliseconds: 1000, periodMilliseconds: 1000) { statusDirty = true; Screen.scheduleFrame() }
         forceRedraw = true
         Screen.scheduleFrame()
     }
@@ -116,8 +123,9 @@ enum KernelConsole {
     static func background(_ terminal: Terminal) -> Color { Color(xrgb: terminal.defaultBackground) }
 
     static var bellsSeen = [Int](repeating: 0, count: 4)
-    /// The title the status bar shows now (OSC 0/2 of the console on the screen).
+    /// The title and the clock the status bar shows now.
     static var drawnTitle = ""
+    static var drawnClock = ""
     static var bellUntil = Instant(nanoseconds: 0)
     static let bellBackground = Color(xrgb: 0x00c0_6020)
 
@@ -134,9 +142,17 @@ enum KernelConsole {
         painter.drawText(" [\(active + 1)] " + title, column: 0, row: row, foreground: statusForeground,
                          background: statusBackground, on: surface)
         let clock = Clock.wallClockText()
+        drawnClock = clock
         painter.drawText(clock + " ", column: max(0, terminal.columns - clock.utf8.count - 1), row: row,
                          foreground: statusForeground, background: statusBackground, on: surface)
         Screen.damage.add(bar)
+    }
+
+    /// The status bar's clock, redrawn when the text it shows changed.
+    static func tickClock() {
+        guard started, Clock.wallClockText() != drawnClock else { return }
+        statusDirty = true
+        Screen.scheduleFrame()
     }
 
     static func blink() {
@@ -144,55 +160,6 @@ enum KernelConsole {
         renderer.cursorBlinkOn.toggle()
         Screen.scheduleFrame()
     }
-
-    /// `cat`-style throughput: `count` bytes of text lines written to console 1
-    /// in 4 KiB blocks, drawn at most once per frame like any output; returns
-    /// nanoseconds until the last frame was on the display.
-    static func benchmarkText(bytes count: Int) -> UInt64 {
-        guard started else { return 0 }
-        var text: [UInt8] = []
-        text.reserveCapacity(count)
-        let words: [StaticString] = ["the ", "quick ", "brown ", "fox ", "jumps ", "over ", "lazy ", "dog ", "Lumen ", "console "]
-        var line = 0
-        while text.count < count {
-            line += 1
-            let number = String(line)
-            text.append(contentsOf: Array(number.utf8))
-            text.append(0x3a)
-            text.append(0x20)
-            for index in 0..<(line % 11 + 3) {
-                words[(line + index) % words.count].withUTF8Buffer { text.append(contentsOf: $0) }
-            }
-            text.append(13)
-            text.append(10)
-        }
-        text.removeLast(text.count - count)
-        let start = GenericTimer.now()
-        var offset = 0
-        drawingNanoseconds = 0
-        frames = 0
-        while offset < text.count {
-            let end = min(offset + 4096, text.count)
-            text[offset..<end].withUnsafeBufferPointer { terminals[0].feed($0) }
-            offset = end
-            let now = GenericTimer.now()
-            if now >= Screen.nextFrameDue {
-                Screen.present()
-                drawingNanoseconds += Screen.lastFrameCost
-                frames += 1
-            }
-        }
-        let last = GenericTimer.now()
-        Screen.present()
-        if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
-        drawingNanoseconds += GenericTimer.now().nanoseconds(since: last)
-        frames += 1
-        return GenericTimer.now().nanoseconds(since: start)
-    }
-
-    /// Of the last `benchmarkText`: time spent drawing and presenting, and frames drawn.
-    static var drawingNanoseconds: UInt64 = 0
-    static var frames = 0
 
     // MARK: - Input
 
@@ -218,7 +185,7 @@ enum KernelConsole {
         if !pause {
             let bytes = held
             held = []
-            for byte in bytes { write(byte) }
+            bytes.withUnsafeBufferPointer { write($0) }
         }
     }
 
@@ -266,22 +233,45 @@ enum KernelConsole {
     }
 }
 
-/// Everything printed goes to the UART and to console 1 (the serial port mirrors it).
+/// Everything printed goes to the serial port and to console 1 (the serial port
+/// mirrors it): in buffers, never a byte at a time to the terminal.
 enum ConsoleOutput {
     /// While set, what is printed goes here instead (a shell command whose
     /// output is piped or redirected; see `KernelShell.printing`).
     static var capture: [UInt8]? = nil
+    /// Output goes to the terminal in pieces of this size, with a preemption
+    /// point after each: keys, Ctrl-C and frames get their turn during a long `cat`.
+    static let pieceSize = 4096
 
-    static func put(_ byte: UInt8) {
+    /// Writes `bytes`; when `stop` turns true between pieces (Ctrl-C), the rest
+    /// is discarded, as a tty flushes its output queue on an interrupt.
+    static func write(_ bytes: UnsafeBufferPointer<UInt8>, stop: () -> Bool = { false }) {
         if capture != nil {
-            capture!.append(byte)
+            capture!.append(contentsOf: bytes)
             return
         }
-        UART.put(byte)
-        KernelConsole.write(byte)
+        var offset = 0
+        while offset < bytes.count && (offset == 0 || !stop()) {
+            let end = min(offset + pieceSize, bytes.count)
+            let piece = UnsafeBufferPointer(rebasing: bytes[offset..<end])
+            SerialOutput.write(piece)
+            KernelConsole.write(piece)
+            offset = end
+            Threads.preemptionPoint()
+        }
+    }
+
+    static func write(_ bytes: [UInt8], stop: () -> Bool = { false }) {
+        bytes.withUnsafeBufferPointer { write($0, stop: stop) }
+    }
+
+    /// One byte (the C library's stdout, so Swift's `print`).
+    static func put(_ byte: UInt8) {
+        var copy = byte
+        withUnsafePointer(to: &copy) { write(UnsafeBufferPointer(start: $0, count: 1)) }
     }
 
     static func write(_ text: StaticString) {
-        text.withUTF8Buffer { for byte in $0 { put(byte) } }
+        text.withUTF8Buffer { write($0) }
     }
 }

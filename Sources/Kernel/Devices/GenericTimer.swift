@@ -2,8 +2,13 @@ import KernelSupport
 import Platform
 
 /// The ARM generic timer (EL1 virtual timer): the monotonic clock, and one
-/// hardware deadline programmed to the earliest software timer. Nothing spins;
-/// an idle kernel sleeps in `wfi` until the next deadline.
+/// hardware deadline programmed to the earliest of the software timers and the
+/// sleeping threads' deadlines. Tickless: with nothing due, the comparator is
+/// off and an idle kernel sleeps in `wfi`.
+///
+/// The interrupt is handled in full in interrupt context (`interruptTopHalf`):
+/// it wakes the threads whose deadline passed and, when a software timer is
+/// due, hands the events thread its actions (`expire`).
 enum GenericTimer {
     static var frequency: UInt64 = 62_500_000
     static var interrupt = 27
@@ -15,28 +20,30 @@ enum GenericTimer {
         var period: UInt64  // nanoseconds; 0 for one-shot
         var action: () -> Void
     }
+    /// Software timers; touched with IRQs masked (the interrupt reads them).
     static var entries: [Entry] = []
-    /// A bare wake-up (for a sleeping `waitForInterrupt`), with no action.
-    static var wakeUp: Instant? = nil
+    /// Set by the interrupt when a software timer is due and cleared by
+    /// `expire`: until then the comparator ignores the software timers.
+    static var actionsDue = false
 
-    static func requestWakeUp(at deadline: Instant) {
-        if let current = wakeUp, current <= deadline { return }
-        wakeUp = deadline
-        reprogram()
-    }
+    /// Nanoseconds per tick as a 32.32 fixed-point number: `now` multiplies
+    /// instead of dividing (a 128-by-64-bit division is a long software loop,
+    /// and the clock is read on every context switch).
+    static var nanosecondsPerTick: UInt64 = 16 << 32
 
     static func initialize(interrupt: Int) {
         frequency = lumen_read_cntfrq_el0()
         if frequency == 0 { frequency = 62_500_000 }
+        nanosecondsPerTick = (UInt64(1_000_000_000) << 32) / frequency
         self.interrupt = interrupt
         lumen_write_cntv_ctl_el0(0)
     }
 
+    @inline(__always)
     static func now() -> Instant {
-        let ticks = lumen_counter()
-        let product = ticks.multipliedFullWidth(by: 1_000_000_000)
-        guard product.high < frequency else { return Instant(nanoseconds: .max) }
-        return Instant(nanoseconds: frequency.dividingFullWidth(product).quotient)
+        let product = lumen_counter().multipliedFullWidth(by: nanosecondsPerTick)
+        // (ticks × ns-per-tick) >> 32, from the 128-bit product.
+        return Instant(nanoseconds: product.high << 32 | product.low >> 32)
     }
 
     static func ticks(for instant: Instant) -> UInt64 {
@@ -45,20 +52,38 @@ enum GenericTimer {
         return UInt64(1_000_000_000).dividingFullWidth(product).quotient
     }
 
-    /// Runs `action` from the event loop after `milliseconds`, then every `period` ms if non-zero.
+    /// Runs `action` on the events thread after `milliseconds`, then every `period` ms if non-zero.
     static func schedule(afterMilliseconds milliseconds: UInt64, periodMilliseconds: UInt64 = 0,
                          _ action: @escaping () -> Void) {
-        entries.append(Entry(deadline: now().adding(milliseconds: milliseconds),
-                             period: periodMilliseconds * 1_000_000, action: action))
+        let entry = Entry(deadline: now().adding(milliseconds: milliseconds),
+                          period: periodMilliseconds * 1_000_000, action: action)
+        let saved = lumen_irq_save_disable()
+        entries.append(entry)
         reprogram()
+        lumen_irq_restore(saved)
     }
 
-    /// The timer interrupt's handler (from the event loop): run what is due, re-arm.
-    static func expire() {
+    /// Interrupt context: the comparator fired.
+    static func interruptTopHalf() {
         interruptCount &+= 1
         lumen_write_cntv_ctl_el0(0)
         let current = now()
-        if let wake = wakeUp, wake <= current { wakeUp = nil }
+        Threads.expireDeadlines(now: current)
+        if !actionsDue, entries.contains(where: { $0.deadline <= current }) {
+            // Nothing here may allocate (the interrupted thread may be inside
+            // malloc): the events thread finds the timer's line pending and
+            // runs its handler, `expire`.
+            actionsDue = true
+            EventLoop.markPending(interrupt)
+        }
+        reprogram()
+    }
+
+    /// The events thread: runs the software timers that are due, re-arms.
+    static func expire() {
+        lumen_irq_disable()
+        actionsDue = false
+        let current = now()
         var due: [() -> Void] = []
         var index = 0
         while index < entries.count {
@@ -75,13 +100,18 @@ enum GenericTimer {
             }
         }
         reprogram()
+        lumen_irq_enable()
         for action in due { action() }
     }
 
     /// Points the hardware comparator at the earliest deadline (or disables it).
-    static func reprogram() {
-        var next = wakeUp
-        for entry in entries where next == nil || entry.deadline < next! { next = entry.deadline }
+    /// IRQs masked. `extra` is a deadline of a caller that waits without threads.
+    static func reprogram(extra: Instant? = nil) {
+        var next = Threads.nextDeadline
+        if let extra, next == nil || extra < next! { next = extra }
+        if !actionsDue {
+            for entry in entries where next == nil || entry.deadline < next! { next = entry.deadline }
+        }
         guard let next else {
             lumen_write_cntv_ctl_el0(0)
             return

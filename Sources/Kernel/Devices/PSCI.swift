@@ -14,6 +14,7 @@ enum PSCI {
 
     static func powerOff() -> Never {
         lumen_irq_disable()
+        SerialOutput.flush()
         _ = call(systemOff)
         KernelLog.write("poweroff: PSCI SYSTEM_OFF failed; halting\n")
         haltForever()
@@ -21,6 +22,7 @@ enum PSCI {
 
     static func reset() -> Never {
         lumen_irq_disable()
+        SerialOutput.flush()
         _ = call(systemReset)
         KernelLog.write("reboot: PSCI SYSTEM_RESET failed; halting\n")
         haltForever()

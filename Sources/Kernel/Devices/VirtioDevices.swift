@@ -7,7 +7,7 @@ typealias KernelTransport = MMIOTransport<KernelRegisters>
 typealias KernelRNG = VirtioRNG<KernelPlatform, KernelTransport>
 
 /// Finds the virtio-mmio devices, claims the ones Lumen has drivers for, and
-/// wires their interrupts into the event loop.
+/// routes their interrupts to handlers on the events thread.
 enum VirtioDevices {
     static var registry: DeviceRegistry<KernelPlatform>? = nil
     static var rngs: [KernelRNG] = []
@@ -17,17 +17,15 @@ enum VirtioDevices {
     /// checksum offload both ways), for measuring what they are worth.
     static var disabledFeatures: Features {
         var disabled: Features = []
-        if Kernel.options.value(of: "lumen.virtio.event_idx") == "off" { disabled.insert(.ringEventIndex) }
-        if Kernel.options.value(of: "lumen.virtio.indirect") == "off" { disabled.insert(.ringIndirectDescriptors) }
-        if Kernel.options.value(of: "lumen.virtio.csum") == "off" { disabled.formUnion([.netChecksum, .netGuestChecksum]) }
+        if !Kernel.settings.virtioEventIndex { disabled.insert(.ringEventIndex) }
+        if !Kernel.settings.virtioIndirect { disabled.insert(.ringIndirectDescriptors) }
+        if !Kernel.settings.virtioChecksum { disabled.formUnion([.netChecksum, .netGuestChecksum]) }
         return disabled
     }
 
     /// Bytes per virtio-rng request (`lumen.rng.request=N`, 16 … 65536; default 16 KiB).
     static var rngRequestSize: Int {
-        guard let text = Kernel.options.value(of: "lumen.rng.request"), let size = Int(text),
-              size >= 16, size <= 65536 else { return 16384 }
-        return size
+        Kernel.settings.rngRequest ?? 16384
     }
 
     static func start() {

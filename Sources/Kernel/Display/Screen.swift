@@ -1,14 +1,18 @@
 import Drivers
 import Graphics
+import KernelSupport
 import Platform
+import Scheduling
 import VirtIO
 
 typealias KernelGPU = VirtioGPU<KernelPlatform, KernelTransport>
 
 /// The display: one XRGB8888 surface in RAM shown through virtio-gpu (every
-/// enabled scanout shows it) or ramfb. Drawing marks damage; at most once per
-/// frame the damaged rectangles, and only they, go to the device. Nothing runs
-/// while nothing changes, so an idle screen costs no CPU.
+/// enabled scanout shows it) or ramfb. Drawing marks damage; the `render`
+/// thread draws at frame pace and sends the damaged rectangles, and only they,
+/// to the device without waiting for it; the next frame waits for the previous
+/// one's fence before it touches the pixels. Nothing runs while nothing
+/// changes, so an idle screen costs no CPU.
 enum Screen {
     enum Backend { case none, gpu, ramfb }
 
@@ -21,7 +25,11 @@ enum Screen {
     static var resourceID: UInt32 = 0
     static var scanouts: [GPUScanout] = []
     static var lastFence: UInt64 = 0
-    static var frameScheduled = false
+    /// Set when something changed on screen; the render thread takes it.
+    static var frameRequested = false
+    static let frameQueue = WaitQueue(name: "frame")
+    /// One frame at a time (the render thread, and the shell's `display` commands).
+    static let frameLock = KernelMutex("frame")
     static var framesPresented: UInt64 = 0
     /// Redraws everything (after a resize); set by whoever owns the screen's content.
     static var redraw: (() -> Void)? = nil
@@ -40,9 +48,13 @@ enum Screen {
     // MARK: - Drawing
 
     /// Call before drawing: the previous frame's transfers must have finished
-    /// reading the pixels (its fence).
+    /// reading the pixels (its fence). Blocks the drawing thread until then.
     static func beginDrawing() {
-        if let gpu, lastFence > gpu.completedFence { try? gpu.waitForFence(lastFence) }
+        guard let gpu else { return }
+        if lastFence > gpu.completedFence {
+            do throws(GPUError) { try gpu.waitForFence(lastFence) } catch { print("display: " + error.message) }
+        }
+        if let error = gpu.takeFrameError() { print("display: a frame failed: " + error.message) }
     }
 
     static func markDamaged(_ rect: Rect) {
@@ -67,32 +79,44 @@ enum Screen {
     }
 
     /// Asks for a frame: at once if one is due (a key's echo shows without waiting
-    /// for a tick), otherwise when the next one is.
+    /// for a tick), otherwise when the next one is. Any thread; never blocks.
     static func scheduleFrame() {
-        guard !frameScheduled, backend != .none else { return }
-        frameScheduled = true
-        let now = GenericTimer.now()
-        let due = nextFrameDue
-        if now >= due {
-            EventLoop.post {
-                frameScheduled = false
-                present()
-            }
-        } else {
-            GenericTimer.schedule(afterMilliseconds: (due.nanoseconds(since: now) + 999_999) / 1_000_000) {
-                frameScheduled = false
-                present()
-            }
+        guard !frameRequested, backend != .none else { return }
+        frameRequested = true
+        Threads.wakeAll(frameQueue)
+    }
+
+    /// The render thread: waits for a request, then for the frame to be due,
+    /// then draws and sends it.
+    static func renderLoop() {
+        while true {
+            lumen_irq_disable()
+            while !frameRequested { _ = Threads.block(on: frameQueue) }
+            lumen_irq_enable()
+            let due = nextFrameDue
+            if GenericTimer.now() < due { Threads.sleep(until: due) }
+            frameRequested = false
+            present()
+        }
+    }
+
+    static func startRenderThread() {
+        guard backend != .none else { return }
+        if Threads.spawn(name: "render", priority: .console, stackKiB: 128, { renderLoop() }) == nil {
+            print("display: no render thread; the screen will not update")
         }
     }
 
     /// Draws what changed and sends the damaged rectangles to the device now.
     static func present() {
+        frameLock.lock()
+        defer { frameLock.unlock() }
         let start = GenericTimer.now()
         defer {
             lastFrameEnd = GenericTimer.now()
             lastFrameCost = lastFrameEnd.nanoseconds(since: start)
         }
+        applyDisplayChange()
         if backend == .ramfb { SoftwareCursor.restore() }
         beforePresent?()
         if backend == .ramfb { SoftwareCursor.draw() }
@@ -152,11 +176,10 @@ enum Screen {
         do {
             try gpu.createResource(id, width: size.width, height: size.height)
             try gpu.attachBacking(id, segments: backingSegments(memory, bytes: bytes))
-            var shown = 0
             for scanout in scanouts where scanout.enabled || scanout.index == 0 {
                 try gpu.setScanout(scanout.index, resource: id, width: size.width, height: size.height)
-                shown += 1
             }
+            modeSetAt = GenericTimer.now()
         } catch {
             Kernel.platform.freeDMA(memory)
             throw error
@@ -189,20 +212,38 @@ enum Screen {
         return segments
     }
 
-    /// The GPU's interrupt: on a display-change event, re-read the modes. If the
-    /// first enabled scanout changed size, move to a resource of the new size (shown
-    /// on every enabled scanout) and redraw; otherwise point newly enabled scanouts
-    /// at the console and turn off the ones that went away.
+    /// The GPU's interrupt (events thread): answers are collected; a display
+    /// change is left to the render thread, which owns the surface.
     static func handleGPUInterrupt() {
         guard let gpu else { return }
         gpu.handleInterrupt()
-        guard gpu.displayChangePending else { return }
+        if gpu.displayChangePending { scheduleFrame() }
+    }
+
+    /// When the scanout was last set up: a display change that reports QEMU's
+    /// placeholder size soon after is the window's first size hint, not a user's
+    /// resize (GTK sizes its window to the 640x480 "display not active" surface
+    /// before the guest's mode arrives).
+    static var modeSetAt = Instant(nanoseconds: 0)
+    static let placeholderSize = Size(width: 640, height: 480)
+
+    /// Render thread, under the frame lock: re-read the modes. If the first
+    /// enabled scanout changed size, move to a resource of the new size (shown
+    /// on every enabled scanout) and redraw; otherwise point newly enabled
+    /// scanouts at the console and turn off the ones that went away.
+    static func applyDisplayChange() {
+        guard let gpu, gpu.displayChangePending else { return }
         gpu.acknowledgeDisplayChange()
         guard let info = try? gpu.displayInfo() else { return }
         let previous = scanouts
         scanouts = info
         if let first = info.first(where: { $0.enabled }), first.width > 0, first.height > 0,
            first.width != size.width || first.height != size.height {
+            let requested = Size(width: first.width, height: first.height)
+            if requested == placeholderSize, GenericTimer.now() < modeSetAt.adding(milliseconds: 3000) {
+                print("display: the window's first size hint (\(first.width)x\(first.height)) ignored; keeping \(size.width)x\(size.height)")
+                return
+            }
             do {
                 try createResource(gpu: gpu, size: Size(width: first.width, height: first.height))
                 print("display: resized to \(first.width)x\(first.height)")

@@ -70,11 +70,8 @@ enum InputDevices {
     /// Autorepeat from `lumen.repeat.delay=MS` and `lumen.repeat.rate=PER_SECOND`
     /// (defaults 500 ms and 30/s; rate 0 turns repeat off).
     static var configuredAutorepeat: Autorepeat {
-        var delay: UInt64 = 500
-        var rate: UInt32 = 30
-        if let text = Kernel.options.value(of: "lumen.repeat.delay"), let value = UInt64(text), value >= 50, value <= 5000 { delay = value }
-        if let text = Kernel.options.value(of: "lumen.repeat.rate"), let value = UInt32(text), value <= 100 { rate = value }
-        return Autorepeat(delayMilliseconds: delay, ratePerSecond: rate)
+        Autorepeat(delayMilliseconds: UInt64(Kernel.settings.repeatDelay ?? 500),
+                   ratePerSecond: UInt32(Kernel.settings.repeatRate ?? 30))
     }
 
     /// Names of the embedded keymaps.

@@ -1,3 +1,6 @@
+import KernelSupport
+import Platform
+import Scheduling
 import Shell
 import Network
 import Storage
@@ -5,9 +8,9 @@ import Storage
 /// `httpd`: serves the file tree read-only in the background. Connections are
 /// accepted and advanced from the network tick: the request is parsed as it
 /// arrives, the file is read in 64 KiB pieces as TCP's send buffer takes them,
-/// and the connection is closed after the body. The server never touches the
-/// disks while a shell command runs (it could be in the middle of a FAT
-/// operation on the same volume), only between commands.
+/// and the connection is closed after the body. It runs on its own background
+/// thread, woken by the network; it shares the disks with the shell through the
+/// file layer's lock (`Files.fat`), so it serves while commands run.
 enum HTTPServer {
     final class Client {
         let connection: TCPConnection
@@ -40,6 +43,10 @@ enum HTTPServer {
         guard let tcp = Net.tcp else { return "no network device" }
         if listener != nil { return "already serving on port \(self.port) (httpd stop first)" }
         guard let listener = tcp.listen(port: port, backlog: 16) else { return "port \(port) is in use" }
+        if thread == nil {
+            thread = Threads.spawn(name: "httpd", priority: .background) { runThread() }
+            guard thread != nil else { listener.close(); return "no memory for the server's thread" }
+        }
         self.listener = listener
         self.port = port
         return nil
@@ -52,13 +59,32 @@ enum HTTPServer {
         clients.removeAll()
     }
 
-    /// Called from the network tick.
+    /// The server's thread sleeps here until the network has news.
+    static let queue = WaitQueue(name: "httpd")
+    static var thread: ScheduledThread? = nil
+
+    /// Set by `wake`, taken by the thread: news that came while it was serving
+    /// is not lost.
+    static var woken = false
+
+    /// Frames came in or the network ticked (events thread).
+    static func wake() {
+        woken = true
+        Threads.wakeAll(queue)
+    }
+
+    static func runThread() {
+        while true {
+            lumen_irq_disable()
+            if !woken { _ = Threads.block(on: queue, until: GenericTimer.now().adding(milliseconds: 250)) }
+            woken = false
+            lumen_irq_enable()
+            serve()
+        }
+    }
+
     static func serve() {
         guard let listener else { return }
-        if KernelShell.session?.isRunningCommand ?? false { return }
-        if Files.busy { return }
-        Files.busy = true
-        defer { Files.busy = false }
         let now = Net.milliseconds()
         while clients.count < 32, let connection = listener.accept() { clients.append(Client(connection: connection, now: now)) }
         for client in clients { advance(client, now: now) }

@@ -80,9 +80,7 @@ enum Net {
         let tcp = TCPLayer(localAddress: { stack.localAddress }, random: { random32() })
         // `lumen.tcp.batch_ack=N` (2 … 64): segments one ACK may cover within a
         // receive batch, for measuring what batching is worth (2: none).
-        if let text = Kernel.options.value(of: "lumen.tcp.batch_ack"), let segments = Int(text), segments >= 2 && segments <= 64 {
-            tcp.configuration.batchAckSegments = segments
-        }
+        if let segments = Kernel.settings.tcpBatchAck { tcp.configuration.batchAckSegments = segments }
         tcp.send = { segment, _, destination in stack.sendIPv4(protocol: 6, to: destination, payload: segment) }
         tcp.partialChecksums = stack.offloadsChecksums
         stack.tcpReceive = { segment, source, destination, verified in
@@ -146,17 +144,11 @@ enum Net {
     }
 
     static var lastReceive: UInt64 = 0
-    static var servePosted = false
 
-    /// The web server reads the disks: from the work queue, not inside an
-    /// interrupt handler (whose line stays masked while it runs).
+    /// The web server reads the disks on a thread of its own (it waits for
+    /// them, and the events thread must not).
     static func postServe() {
-        guard !servePosted else { return }
-        servePosted = true
-        EventLoop.post {
-            servePosted = false
-            HTTPServer.serve()
-        }
+        HTTPServer.wake()
     }
 
     static func linkChanged(_ up: Bool) {
@@ -175,7 +167,7 @@ enum Net {
     }
 
     /// Sleeps until `done` holds, `timeoutMilliseconds` pass, or Ctrl-C; the
-    /// event loop keeps running meanwhile (frames, input, the network).
+    /// calling thread blocks meanwhile (frames, input, the network go on).
     static func wait(_ context: inout KernelCommandContext, timeoutMilliseconds: UInt64, until done: () -> Bool) -> Bool {
         let deadline = milliseconds() + timeoutMilliseconds
         while true {
@@ -186,12 +178,11 @@ enum Net {
         }
     }
 
-    /// Sleeps until an interrupt, unless handlers ran since `seen` (their
-    /// effect, a frame or a timer, may be what the caller waits for: it should
-    /// look again first); then runs what the interrupt brought.
+    /// Blocks until the events thread runs a round of handlers (frames came in,
+    /// a tick passed), Ctrl-C, or 50 ms; returns at once if a round ran since
+    /// `seen`. That check matters: the caller's Ctrl-C check is a preemption
+    /// point, where the reply it waits for may have been handled already.
     static func pause(since seen: UInt64) {
-        if EventLoop.activity != seen { return }
-        EventLoop.sleepUntilInterrupt()
-        EventLoop.runPending()
+        _ = EventLoop.waitForActivity(since: seen, until: GenericTimer.now().adding(milliseconds: 50), cancellable: true)
     }
 }

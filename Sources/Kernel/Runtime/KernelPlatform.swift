@@ -2,7 +2,8 @@ import KernelSupport
 import Platform
 
 /// The kernel's implementation of the driver's world (Platform): identity-mapped
-/// MMIO, interrupts through the event loop, DMA from the page allocator.
+/// MMIO, interrupt handlers on the events thread, waits that block the calling
+/// thread, DMA from the page allocator.
 struct KernelPlatform: Platform {
     typealias Registers = KernelRegisters
 
@@ -20,16 +21,11 @@ struct KernelPlatform: Platform {
         EventLoop.register(irq, handler: handler)
     }
 
-    /// Returns as soon as `irq` has fired since the previous wait on it returned, so
-    /// an interrupt that arrives between a driver's kick and its wait is not lost.
+    /// Blocks the calling thread; returns as soon as `irq` has fired since the
+    /// previous wait on it returned, so an interrupt that arrives between a
+    /// driver's kick and its wait is not lost.
     func waitForInterrupt(_ irq: Int, until deadline: Instant) -> Bool {
-        while true {
-            EventLoop.runPending()
-            if EventLoop.consumeFired(irq) { return true }
-            if now() >= deadline { return false }
-            GenericTimer.requestWakeUp(at: deadline)  // sleep, but not past the deadline
-            EventLoop.sleepUntilInterrupt()
-        }
+        EventLoop.waitForInterrupt(irq, until: deadline)
     }
 
     func allocateDMA(size: Int, alignment: Int) -> DMABuffer? {

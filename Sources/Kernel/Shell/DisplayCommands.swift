@@ -60,7 +60,7 @@ enum DisplayCommands {
             text += [13, 10]
             for column in 0 ..< KernelConsole.activeColumns - 1 { text.append(UInt8(0x21 + (row * 7 + column) % 94)) }
         }
-        for byte in text { KernelConsole.write(byte) }
+        text.withUnsafeBufferPointer { KernelConsole.write($0) }
         let redraws = 10
         let start = GenericTimer.now()
         for _ in 0 ..< redraws {

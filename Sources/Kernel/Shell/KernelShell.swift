@@ -1,14 +1,22 @@
+import KernelSupport
+import Scheduling
 import Shell
 
 typealias KernelCommand = ShellCommand<KernelShellEnvironment>
 typealias KernelCommandContext = CommandContext<KernelShellEnvironment>
 
 /// What the shell gets from the kernel: the console for output, the mounted
-/// FAT volumes for files (through `Files`), and the event loop to notice Ctrl-C
-/// while a command runs.
+/// FAT volumes for files (through `Files`), and a preemption point for long
+/// commands (Ctrl-C reaches the shell from the events thread).
 final class KernelShellEnvironment: ShellEnvironment {
+    /// A command's output; a Ctrl-C that arrives while it is being written
+    /// discards the rest of it (the "^C" that follows is written in full).
     func writeToTerminal(_ bytes: [UInt8]) {
-        for byte in bytes { ConsoleOutput.put(byte) }
+        guard let shell = KernelShell.session?.shell, !shell.isInterrupted() else {
+            ConsoleOutput.write(bytes)
+            return
+        }
+        ConsoleOutput.write(bytes) { shell.isInterrupted() }
     }
 
     func readFile(_ path: String) throws(ShellFileError) -> [UInt8] {
@@ -25,12 +33,18 @@ final class KernelShellEnvironment: ShellEnvironment {
         ShellPathCompletion.candidates(for: prefix, in: directory) { Files.directoryListing($0) }
     }
 
-    /// Polled by the shell and by long commands: runs the pending interrupt
-    /// handlers, so keys typed meanwhile reach the session (which turns Ctrl-C
-    /// into `shell.interrupt()`), frames get drawn and disk completions land.
+    /// Polled by the shell and by long commands. Ctrl-C reaches the shell
+    /// directly (`KernelShell.receive` calls `shell.interrupt()` from the
+    /// events thread); this is only a preemption point, so that the events
+    /// thread gets the CPU when it has work while a command computes.
     func isInterrupted() -> Bool {
-        EventLoop.runPending()
+        Threads.preemptionPoint()
         return false
+    }
+
+    /// A new command line: a Ctrl-C typed before it must not cancel its waits.
+    func clearInterrupt() {
+        if let thread = KernelShell.thread { Threads.clearCancel(thread) }
     }
 
     func historyDidChange(_ history: History) {
@@ -42,9 +56,26 @@ final class KernelShellEnvironment: ShellEnvironment {
 enum KernelShell {
     static var session: ShellSession<KernelShellEnvironment>? = nil
 
+    /// The shell's thread: the history, autorun, the prompt, then each line as
+    /// it is typed. A command runs on this thread and blocks it when it waits.
+    static func run() {
+        thread = Threads.current
+        start()
+        while true {
+            lumen_irq_disable()
+            if queued.isEmpty { _ = Threads.block(on: inputQueue) }
+            lumen_irq_enable()
+            drain()
+        }
+    }
+
+    static var thread: ScheduledThread? = nil
+    /// The shell thread waits here for typed bytes.
+    static let inputQueue = WaitQueue(name: "shell input")
+
     static func start() {
         let shell = Shell.create(environment: KernelShellEnvironment(),
-                                 commands: SystemCommands.all + FileCommands.all + NetCommands.all)
+                                 commands: SystemCommands.all + FileCommands.all + NetCommands.all + ThreadCommands.all)
         let session = ShellSession.create(shell: shell, prompt: "lumen> ", columns: KernelConsole.activeColumns)
         session.makePrompt = { directory in directory == "/" ? "lumen> " : "lumen:" + directory + "> " }
         self.session = session
@@ -53,49 +84,29 @@ enum KernelShell {
         session.start()
     }
 
-    /// Bytes typed on console 1 or the serial port. They are handed to the
-    /// session from the event loop's work queue, not from the device's
-    /// interrupt handler: a command may run for long, and while a handler runs
-    /// its interrupt stays masked, so a Ctrl-C typed meanwhile could not arrive.
-    ///
-    /// One queue and one drain job rather than a job per chunk: a command that
-    /// waits runs the event loop, which may run a later chunk's job before an
-    /// earlier chunk still waiting in the outer batch, and typed text would come
-    /// out of order.
+    /// Bytes typed on console 1 or the serial port (events thread). They queue
+    /// for the shell thread, in order. Ctrl-C while a command runs stops it at
+    /// once: the shell is told, the command's cancellable wait (network,
+    /// sleep, rng) ends, and what was typed ahead of the Ctrl-C is dropped, as
+    /// a tty does.
     static func receive(_ bytes: [UInt8]) {
-        queued += bytes
-        postDrain()
+        if let session, session.isRunningCommand, let control = bytes.lastIndex(of: 0x03) {
+            session.interruptCommand()
+            if let thread { Threads.cancel(thread) }
+            queued.removeAll()
+            queued += bytes[(control + 1)...]
+        } else {
+            queued += bytes
+        }
+        Threads.wakeAll(inputQueue)
     }
 
     static var queued: [UInt8] = []
-    static var drainPosted = false
-    static var retryScheduled = false
 
-    static func postDrain() {
-        guard !drainPosted else { return }
-        drainPosted = true
-        EventLoop.post {
-            drainPosted = false
-            drain()
-        }
-    }
-
-    /// Hands the queued bytes to the session, in order.
+    /// Hands the queued bytes to the session, in order (shell thread).
     static func drain() {
         guard let session else { return }
         while !queued.isEmpty {
-            if Files.busy && !session.isRunningCommand {
-                // A new command must not start inside someone else's disk
-                // wait: the bytes stay queued and the drain runs again shortly.
-                if !retryScheduled {
-                    retryScheduled = true
-                    GenericTimer.schedule(afterMilliseconds: 5) {
-                        retryScheduled = false
-                        postDrain()
-                    }
-                }
-                return
-            }
             let bytes = queued
             queued.removeAll()
             // The line editor scrolls long lines at the width of the screen (after a font change too).

@@ -86,18 +86,6 @@ enum SystemCommands {
                 print("led: " + InputDevices.lockNames(InputDevices.currentLEDs))
                 return 0
             },
-            command("cat-bench", "text throughput of console 1", usage: "cat-bench [BYTES] (default 1 MiB)") { arguments in
-                let count = arguments.first.flatMap { Int($0) } ?? (1 << 20)
-                guard count > 0, count <= 16 << 20, KernelConsole.started else {
-                    print("cat-bench: needs a display and BYTES from 1 to 16777216")
-                    return 1
-                }
-                let nanoseconds = KernelConsole.benchmarkText(bytes: count)
-                let rate = nanoseconds > 0 ? UInt64(count) * 1_000_000_000 / nanoseconds : 0
-                print("cat-bench: \(count) bytes in \(nanoseconds / 1_000_000) ms (\(rate) bytes/s); "
-                      + "\(KernelConsole.frames) frames, \(KernelConsole.drawingNanoseconds / 1_000_000) ms drawing")
-                return 0
-            },
             command("random", "random bytes from virtio-rng, in hex", usage: "random [N] (default 16)") { random($0) },
             command("uuid", "a random (version 4) UUID") { _ in
                 print(uuid())

@@ -34,6 +34,9 @@ enum DiskBench {
         guard let volume = disk.volume, !volume.isReadOnly else {
             return context.fail("the first disk has no writable FAT volume; only raw reads measured")
         }
+        // The whole file part under the file layer's lock (httpd waits meanwhile).
+        Files.lock.lock()
+        defer { Files.lock.unlock() }
         let path = "/bench.tmp"
         let status = measureFile(&context, volume, path: path, bytes: bytes, buffer: buffer)
         _ = try? volume.remove(path)

@@ -35,10 +35,9 @@ enum FilesError: Error {
 /// at "/vdb", "/vdc", …. Paths come in absolute and normalised (the shell
 /// resolves them against its current directory).
 enum Files {
-    /// Set while something outside a shell command (the history, autorun,
-    /// `httpd`) is in the middle of file-system work: a disk wait inside it runs
-    /// the event loop, and nothing else may start on the volumes meanwhile.
-    static var busy = false
+    /// One file-system operation at a time: the shell and httpd both walk the
+    /// FAT and the block cache, and both block on the disk in the middle.
+    static let lock = KernelMutex("files")
 
     static let historyPath = "/.lumen_history"
     static let autorunPath = "/autorun.sh"
@@ -62,7 +61,10 @@ enum Files {
         return (volume, path.isEmpty ? "/" : path)
     }
 
+    /// Runs one file-system operation under the lock; FAT errors become `FilesError`.
     static func fat<T>(_ body: () throws(FATError) -> T) throws(FilesError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
         do { return try body() } catch { throw .fat(error) }
     }
 
@@ -147,6 +149,8 @@ enum Files {
     @discardableResult
     static func syncAll(report: (String) -> Void) -> Bool {
         var ok = true
+        lock.lock()
+        defer { lock.unlock() }
         for disk in Disks.disks {
             guard let volume = disk.volume, !volume.isReadOnly else { continue }
             do { try volume.sync() } catch {
@@ -161,18 +165,18 @@ enum Files {
 
     static func loadHistory() -> [UInt8]? {
         guard let volume = Disks.disks.first?.volume else { return nil }
-        do { return try volume.readFile(historyPath) } catch { return nil }
+        return try? fat { () throws(FATError) in try volume.readFile(historyPath) }
     }
 
     /// Keeps the history on the first disk (and on the disk, not just in the
     /// cache: a typed command survives a power cut).
     static func saveHistory(_ bytes: [UInt8]) {
-        guard let volume = Disks.disks.first?.volume, !volume.isReadOnly, !busy else { return }
-        busy = true
-        defer { busy = false }
-        do {
-            try volume.writeFile(historyPath, bytes)
-            try volume.sync()
+        guard let volume = Disks.disks.first?.volume, !volume.isReadOnly else { return }
+        do throws(FilesError) {
+            try fat { () throws(FATError) in
+                try volume.writeFile(historyPath, bytes)
+                try volume.sync()
+            }
         } catch {
             // A full or failing disk must not break the prompt; the history
             // stays in memory.
@@ -183,9 +187,7 @@ enum Files {
     static func runAutorun() {
         guard let session = KernelShell.session, let volume = Disks.disks.first?.volume else { return }
         let script: [UInt8]
-        do { script = try volume.readFile(autorunPath) } catch { return }
-        busy = true
-        defer { busy = false }
+        do { script = try fat { () throws(FATError) in try volume.readFile(autorunPath) } } catch { return }
         print("autorun: running " + autorunPath)
         _ = session.shell.runScript(script, name: autorunPath)
     }

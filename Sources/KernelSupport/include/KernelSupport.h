@@ -19,7 +19,7 @@ typedef struct lumen_trap_frame {
 
 // ---- linker symbols -------------------------------------------------------
 extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
-extern char __stack_bottom[], __stack_top[];
+extern char __stack_bottom[], __stack_top[], __fault_stack_bottom[], __fault_stack_top[];
 extern char lumen_font_regular[], lumen_font_regular_end[];
 extern char lumen_font_bold[], lumen_font_bold_end[];
 extern char lumen_font_oblique[], lumen_font_oblique_end[];
@@ -106,6 +106,31 @@ static inline int64_t lumen_psci_call_smc(uint64_t fn, uint64_t a1, uint64_t a2,
 void lumen_mmu_enable(void);
 // Unmap 1 GiB blocks at and above `ram_end` (rounded up); called once the DTB told us the RAM size.
 void lumen_mmu_limit_ram(uint64_t ram_end);
+
+// Leave a 4 KiB page at `address` unmapped (0) or map it again (1): a thread's
+// stack guard. Returns 0, or negative when the page is not RAM or the static
+// table pools are used up.
+int lumen_mmu_set_page_mapped(uint64_t address, int mapped);
+
+// ---- threads (context.S) ----------------------------------------------------
+// Saves the callee-saved registers on the current stack, stores its SP in
+// *save_sp, and continues on new_sp's thread. IRQs must be masked.
+void lumen_context_switch(uint64_t *save_sp, uint64_t new_sp);
+void lumen_thread_trampoline(void);
+// The initial stack of a new thread: a switch frame whose x30 is the trampoline
+// and whose x19 is `argument` (passed to lumen_thread_entry). Returns its SP.
+static inline uint64_t lumen_thread_prepare_stack(uint64_t stack_top, uint64_t argument) {
+    uint64_t *frame = (uint64_t *)(uintptr_t)((stack_top & ~15ull) - 20 * 8);
+    for (int i = 0; i < 20; i++) frame[i] = 0;
+    frame[0] = argument;                                   // x19
+    frame[11] = (uint64_t)(uintptr_t)lumen_thread_trampoline; // x30
+    return (uint64_t)(uintptr_t)frame;
+}
+static inline uint64_t lumen_irq_save_disable(void) {
+    uint64_t v; __asm__ volatile("mrs %0, daif; msr daifset, #2" : "=r"(v) :: "memory"); return v;
+}
+static inline void lumen_irq_restore(uint64_t daif) { __asm__ volatile("msr daif, %0" :: "r"(daif) : "memory"); }
+static inline uint64_t lumen_current_sp(void) { uint64_t v; __asm__ volatile("mov %0, sp" : "=r"(v)); return v; }
 
 // ---- C library glue (libc_glue.c) -------------------------------------------
 // The UART byte writer the C library's stdout uses; set by Swift at boot.

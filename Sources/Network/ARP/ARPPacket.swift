@@ -1,4 +1,6 @@
 /// An ARP packet for IPv4 over Ethernet (RFC 826): the only kind the stack speaks.
+
+import Wire
 public struct ARPPacket: Equatable {
     public static let size = 28
     public static let request: UInt16 = 1

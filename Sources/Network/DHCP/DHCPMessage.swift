@@ -1,6 +1,8 @@
 /// A BOOTP/DHCP message (RFC 2131, options RFC 2132), reduced to the fields a
 /// client uses. Parsing is strict about the fixed part and forgiving about
 /// options: an option with a bad length is ignored, one running past the end ends parsing.
+
+import Wire
 public struct DHCPMessage: Equatable {
     public static let serverPort: UInt16 = 67
     public static let clientPort: UInt16 = 68

@@ -2,6 +2,8 @@
 /// and reading a response's answers. Names are handled as lower-cased ASCII bytes
 /// with dots; compression pointers are followed with a jump limit and bounds
 /// checks so a hostile or broken packet cannot loop or read outside itself.
+
+import Wire
 public enum DNSMessage {
     public static let port: UInt16 = 53
     static let typeA: UInt16 = 1

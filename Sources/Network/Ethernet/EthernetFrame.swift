@@ -1,5 +1,7 @@
 /// Ethernet II framing: 6-byte destination, 6-byte source, 2-byte EtherType.
 /// The FCS is the device's business (virtio-net neither gives nor wants it).
+
+import Wire
 public struct EthernetHeader: Equatable {
     public static let size = 14
     public static let typeIPv4: UInt16 = 0x0800

@@ -1,5 +1,7 @@
 /// The ICMP messages the stack understands (RFC 792): echo request/reply and
 /// destination unreachable; other types are parsed generically and ignored.
+
+import Wire
 public struct ICMPMessage: Equatable {
     public static let typeEchoReply: UInt8 = 0
     public static let typeDestinationUnreachable: UInt8 = 3

@@ -1,4 +1,6 @@
 /// The fixed part of an IPv4 header (RFC 791) and the checks a received one must pass.
+
+import Wire
 public struct IPv4Header: Equatable {
     public static let minimumSize = 20
     public static let protocolICMP: UInt8 = 1

@@ -1,5 +1,7 @@
 /// IPv4 on the stack: checks and filtering on the way in, reassembly, protocol
 /// dispatch; routing, ARP and framing on the way out.
+
+import Wire
 extension NetworkStack {
     func receiveIPv4(_ packet: UnsafeRawBufferPointer, now: UInt64, checksumVerified: Bool = false) {
         statistics.ipv4.received += 1

@@ -1,5 +1,7 @@
 /// What the stack needs from a network device (virtio-net in the kernel, a
 /// scripted peer in tests). Class-bound so the stack can hold it without copying.
+
+import Wire
 public protocol NetworkInterface: AnyObject {
     var macAddress: MACAddress { get }
     /// Largest IPv4 datagram (Ethernet payload) the device carries, normally 1500.
@@ -40,15 +42,9 @@ public struct ChecksumOffload: Equatable {
         self.offset = offset
     }
 
-    /// Does what the device would: fills in the checksum. False when the field
-    /// lies outside the frame. (UDP's "0 means none" is the sender's concern:
-    /// like a NIC, this stores 0xFFFF for a UDP checksum that comes out 0.)
+    /// Does what the device would: fills in the checksum (the helper the
+    /// virtio-net driver uses too). False when the field lies outside the frame.
     public func complete(_ frame: inout [UInt8]) -> Bool {
-        guard start >= 0, offset >= 0, start + offset + 2 <= frame.count else { return false }
-        var sum = InternetChecksum()
-        frame.withUnsafeBytes { sum.add(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        let value = sum.value
-        frame.storeBigEndian(value == 0 && offset == UDPDatagram.checksumOffset ? 0xFFFF : value, at: start + offset)
-        return true
+        frame.withUnsafeMutableBytes { InternetChecksum.complete($0, start: start, offset: offset) }
     }
 }

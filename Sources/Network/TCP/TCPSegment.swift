@@ -1,4 +1,6 @@
 /// TCP header flags.
+
+import Wire
 public struct TCPFlags: OptionSet, Equatable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }

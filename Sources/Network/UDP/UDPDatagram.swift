@@ -1,5 +1,7 @@
 /// A UDP datagram (RFC 768). The checksum covers a pseudo-header, so parsing and
 /// building need the IPv4 addresses.
+
+import Wire
 public struct UDPDatagram: Equatable {
     public static let headerSize = 8
 

@@ -227,8 +227,22 @@ public struct LineEditor {
         let atEnd = cursor == line.count
         line.insert(contentsOf: scalars, at: cursor)
         cursor += scalars.count
-        if atEnd && adjustedScroll() == scroll {
+        let newScroll = adjustedScroll()
+        if atEnd && newScroll == scroll {
             TerminalBytes.appendUTF8(scalars, to: &output)  // plain echo
+        } else if atEnd && newScroll > scroll && newScroll - scroll < cursor - scalars.count - scroll {
+            // Typing at the end of a line that scrolls sideways: the row moves
+            // left by the new characters. Delete that many at the line's start
+            // (the terminal shifts the rest) and write only the new ones,
+            // rather than the whole row for every key.
+            let shift = newScroll - scroll
+            let kept = cursor - scalars.count - newScroll
+            output.append(TerminalBytes.carriageReturn)
+            TerminalBytes.appendCursorMove(promptWidth, to: &output)
+            TerminalBytes.appendDeleteCharacters(shift, to: &output)
+            TerminalBytes.appendCursorMove(kept, to: &output)
+            TerminalBytes.appendUTF8(scalars, to: &output)
+            scroll = newScroll
         } else {
             refresh(into: &output)
         }

@@ -18,6 +18,16 @@ enum TerminalBytes {
     }
 
     /// CSI n C (right) or CSI n D (left); nothing for n = 0.
+    /// CSI n P (DCH): deletes `count` characters at the cursor; the rest of the
+    /// row moves left.
+    static func appendDeleteCharacters(_ count: Int, to bytes: inout [UInt8]) {
+        guard count > 0 else { return }
+        bytes.append(escape)
+        bytes.append(0x5b)
+        if count != 1 { bytes.append(contentsOf: String(count).utf8) }
+        bytes.append(UInt8(ascii: "P"))
+    }
+
     static func appendCursorMove(_ columns: Int, to bytes: inout [UInt8]) {
         guard columns != 0 else { return }
         bytes.append(escape)

@@ -48,10 +48,7 @@ public final class ShellSession<Environment: ShellEnvironment> {
     public func feed(_ bytes: [UInt8]) {
         for byte in bytes {
             if isRunningCommand && byte == 0x03 {
-                // Ctrl-C interrupts the command and drops what was typed ahead,
-                // as a tty does.
-                shell.interrupt()
-                typeahead.removeAll()
+                interruptCommand()
             } else if typeahead.count < 4096 {
                 typeahead.append(byte)
             }
@@ -59,10 +56,38 @@ public final class ShellSession<Environment: ShellEnvironment> {
         guard !isRunningCommand, !draining else { return }
         if !started { start() }
         draining = true
+        // The echo of a whole chunk goes out in one write (a pasted line is one
+        // piece of terminal output, not one per byte).
+        var output: [UInt8] = []
         while !typeahead.isEmpty {
-            process(typeahead.removeFirst())
+            let chunk = typeahead
+            typeahead.removeAll()
+            var index = 0
+            while index < chunk.count {
+                let event = edit(chunk[index], output: &output)
+                index += 1
+                if case .submitted(let line) = event {
+                    // The rest was typed ahead of the command: it waits (and a
+                    // Ctrl-C during the command drops it, as a tty does).
+                    typeahead = Array(chunk[index...])
+                    shell.writeToTerminal(output)
+                    output.removeAll()
+                    run(line)
+                    break
+                }
+            }
         }
+        shell.writeToTerminal(output)
         draining = false
+    }
+
+    /// Ctrl-C while a command runs (from `feed`, or from a kernel that sees the
+    /// byte while the command's thread waits): the command is interrupted and
+    /// what was typed ahead is dropped, as a tty does.
+    public func interruptCommand() {
+        guard isRunningCommand else { return }
+        shell.interrupt()
+        typeahead.removeAll()
     }
 
     /// One byte from the terminal.
@@ -70,25 +95,28 @@ public final class ShellSession<Environment: ShellEnvironment> {
         feed([byte])
     }
 
-    private func process(_ byte: UInt8) {
-        var output: [UInt8] = []
+    /// One byte to the editor; its echo is added to `output`.
+    private func edit(_ byte: UInt8, output: inout [UInt8]) -> LineEditorEvent {
         let shell = self.shell
         let revision = shell.history.revision
         let event = editor.feed(byte, history: &shell.history, output: &output,
                                 completions: { line, cursor in shell.complete(line, cursor: cursor) })
-        shell.writeToTerminal(output)
         switch event {
-        case .submitted(let line):
+        case .submitted:
             if shell.history.revision != revision { shell.environment.historyDidChange(shell.history) }
-            isRunningCommand = true
-            shell.execute(line)
-            isRunningCommand = false
-            showPrompt()
         case .cancelled:
             shell.lastStatus = 130
         case .endOfInput, .clearScreen, .none:
             break
         }
+        return event
+    }
+
+    private func run(_ line: String) {
+        isRunningCommand = true
+        shell.execute(line)
+        isRunningCommand = false
+        showPrompt()
     }
 
     /// A new line if a command left the cursor mid-line, then the prompt and

@@ -22,7 +22,7 @@ struct Line {
     mutating func clear(columns: Int, filling cell: Cell) {
         isWrapped = false
         if cells.count == columns {
-            for index in 0 ..< columns { cells[index] = cell }
+            cells.withUnsafeMutableBufferPointer { $0.update(repeating: cell) }
         } else {
             cells.removeAll(keepingCapacity: true)
             cells.append(contentsOf: repeatElement(cell, count: columns))
@@ -46,6 +46,15 @@ struct Line {
         let keep = isWrapped ? cells.count : trimmedCount
         if keep == 0 { return Line(cells: [], isWrapped: isWrapped) }
         return Line(cells: Array(cells[0 ..< keep]), isWrapped: isWrapped)
+    }
+
+    /// Becomes `line.compacted()`, reusing this line's storage when it is large
+    /// enough (the scrollback recycles the line it evicts: no allocation).
+    mutating func becomeCompacted(_ line: Line) {
+        let keep = line.isWrapped ? line.cells.count : line.trimmedCount
+        isWrapped = line.isWrapped
+        cells.removeAll(keepingCapacity: true)
+        cells.append(contentsOf: line.cells[0 ..< keep])
     }
 
     /// Sets the line to exactly `columns` cells, padding with blanks or cutting.

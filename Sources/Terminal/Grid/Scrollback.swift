@@ -25,6 +25,19 @@ struct Scrollback {
         storage[physical(storage.count - 1 - index)]
     }
 
+    /// Adds a compacted copy of `line` as the newest, evicting the oldest when
+    /// full; the evicted line's storage holds the copy (a full ring scrolls
+    /// without allocating).
+    mutating func appendCompacted(_ line: Line) {
+        guard capacity > 0 else { return }
+        if storage.count < capacity {
+            storage.append(line.compacted())
+        } else {
+            storage[head].becomeCompacted(line)
+            head = (head + 1) % capacity
+        }
+    }
+
     /// Adds `line` as the newest, evicting the oldest when full.
     mutating func append(_ line: Line) {
         guard capacity > 0 else { return }

@@ -99,6 +99,13 @@ public final class Terminal: VTPerformer {
     /// Returns the view to the bottom (the live screen).
     public func resetView() { core.resetView() }
 
+    /// ONLCR: a line feed in the output also returns the carriage (a tty's
+    /// output processing; escape sequences do not change it).
+    public var lineFeedReturnsCarriage: Bool {
+        get { core.lineFeedReturnsCarriage }
+        set { core.lineFeedReturnsCarriage = newValue }
+    }
+
     /// Back to the state RIS leaves (screen cleared, modes default; scrollback,
     /// title and palette kept), for a console's "reset" command.
     public func reset() {

@@ -15,7 +15,7 @@ extension TerminalCore {
             cursor.column = next
         case 0x0A, 0x0B, 0x0C:  // LF, VT, FF: all index (VT100); LNM adds a CR
             index()
-            if modes.newLineMode { cursor.column = 0 }
+            if modes.newLineMode || (byte == 0x0A && lineFeedReturnsCarriage) { cursor.column = 0 }
             cursor.pendingWrap = false
         case 0x0D:  // CR
             cursor.column = 0
@@ -149,6 +149,7 @@ extension TerminalCore {
         fresh.titleChanged = titleChanged
         fresh.bellCount = bellCount
         fresh.palette = palette
+        fresh.lineFeedReturnsCarriage = lineFeedReturnsCarriage
         fresh.defaultForeground = defaultForeground
         fresh.defaultBackground = defaultBackground
         fresh.responses = responses

@@ -38,7 +38,7 @@ extension TerminalCore {
         let blank = erasedCell
         for _ in 0 ..< count {
             var line = screen.lines.remove(at: scrollTop)
-            if keep { scrollback.append(line.compacted()) }
+            if keep { scrollback.appendCompacted(line) }
             line.clear(columns: columns, filling: blank)
             screen.lines.insert(line, at: scrollBottom)
         }

@@ -36,6 +36,10 @@ struct TerminalCore: VTPerformer {
     var scrollBottom: Int
     var tabStops: TabStops
     var modes = TerminalModes()
+    /// The tty's output processing (ONLCR), set by whoever owns the terminal,
+    /// not by escape sequences: LF also returns the carriage. Done here, so
+    /// output reaches the parser as written, with no copy to add CRs.
+    var lineFeedReturnsCarriage = false
 
     /// The last graphic character printed, for REP; nil after anything else.
     var lastPrinted: UInt32?

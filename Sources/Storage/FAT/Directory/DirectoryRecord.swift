@@ -1,5 +1,7 @@
 /// One 32-byte 8.3 directory entry, decoded. (LFN entries are handled by
 /// `LongName`; the scanner never turns them into records.)
+
+import Wire
 struct DirectoryRecord {
     static let size = 32
     /// First name byte of a deleted entry.

@@ -1,4 +1,6 @@
 /// How `FATFormatter` lays out a new volume.
+
+import Wire
 public struct FATFormatOptions: Sendable {
     /// nil: FAT12 below 16 MiB, FAT16 below 512 MiB, FAT32 above.
     public var kind: FATKind?

@@ -5,6 +5,8 @@
 ///
 /// Sector numbers here are the volume's logical sectors (`bytesPerSector`), which
 /// are also the block cache's blocks.
+
+import Wire
 struct FATGeometry {
     var kind: FATKind
     var bytesPerSector: Int

@@ -1,7 +1,7 @@
 /// An 8.3 name as a directory entry stores it: 8 bytes of base name and 3 of
 /// extension, upper case, space padded. Packed into two integers so a directory's
 /// worth of them compares and collects without allocating.
-struct ShortName: Equatable {
+struct ShortName: Hashable {
     /// Bytes 0-7, byte 0 in the low bits.
     var base: UInt64
     /// Bytes 8-10.

@@ -1,5 +1,7 @@
 /// Directories: finding their sectors, reading their entries (joining long-name
 /// entries to their 8.3 entry), adding and deleting entries, growing them.
+
+import Wire
 extension FATVolume {
     /// FAT allows at most 65536 entries (2 MiB) per directory; longer chains are
     /// treated as damage (and this bounds the memory a looping chain could take).
@@ -22,6 +24,7 @@ extension FATVolume {
     }
 
     private func openChain(_ first: UInt32, isRoot: Bool, name: [UInt16]) throws(FATError) -> DirectoryHandle {
+        if let cached = directoryHandles[first], cached.generation == chainGeneration { return cached.handle }
         let bps = geometry.bytesPerSector
         let perCluster = geometry.sectorsPerCluster
         let maximumClusters = max(1, Self.maximumDirectorySlots * DirectoryRecord.size / geometry.clusterSize)
@@ -40,8 +43,15 @@ extension FATVolume {
             }
             cluster = next
         }
-        return DirectoryHandle(firstCluster: first, isRoot: isRoot, sectors: sectors, lastCluster: cluster,
-                               bytesPerSector: bps)
+        let handle = DirectoryHandle(firstCluster: first, isRoot: isRoot, sectors: sectors, lastCluster: cluster,
+                                     bytesPerSector: bps)
+        remember(handle)
+        return handle
+    }
+
+    private func remember(_ handle: DirectoryHandle) {
+        if directoryHandles.count >= 16 { directoryHandles.removeAll() }
+        directoryHandles[handle.firstCluster] = (handle, chainGeneration)
     }
 
     /// Calls `visit` for every 8.3 entry in `directory` in order (including "."
@@ -120,23 +130,35 @@ extension FATVolume {
 
     /// The file or directory called `name` in `directory` (labels and dot entries never match).
     func find(_ name: [UInt16], in directory: DirectoryHandle) throws(FATError) -> DirectoryItem? {
-        var found: DirectoryItem?
-        try scan(directory) { item in
-            if item.record.isVolumeLabel || item.record.isDotEntry { return false }
-            if item.matches(name) {
-                found = item
-                return true
-            }
-            return false
-        }
-        return found
+        try index(of: directory).find(name)
     }
 
-    /// Short names in use and runs of free slots (deleted entries, and everything
-    /// from the end marker on).
-    private func survey(_ directory: DirectoryHandle) throws(FATError) -> (taken: [ShortName], free: [Range<Int>]) {
+    /// The directory's name index: kept from earlier calls, or built with one scan.
+    func index(of directory: DirectoryHandle) throws(FATError) -> DirectoryIndex {
+        if let cached = directoryIndexes[directory.firstCluster], cached.generation == chainGeneration,
+           cached.index.slotCount == directory.slotCount {
+            return cached.index
+        }
+        let index = DirectoryIndex(slotCount: directory.slotCount)
+        try scan(directory) { item in
+            index.add(item)
+            return false
+        }
+        index.setFree(try freeRuns(directory))
+        // A handful of directories is the working set; past that, start over.
+        if directoryIndexes.count >= 16 { directoryIndexes.removeAll() }
+        directoryIndexes[directory.firstCluster] = (index, chainGeneration)
+        return index
+    }
+
+    /// Forgets `directory`'s index (after a change it does not follow, or an error).
+    func dropIndex(of directory: DirectoryHandle) {
+        directoryIndexes[directory.firstCluster] = nil
+    }
+
+    /// Runs of free slots (deleted entries, and everything from the end marker on).
+    private func freeRuns(_ directory: DirectoryHandle) throws(FATError) -> [Range<Int>] {
         let perSector = geometry.bytesPerSector / DirectoryRecord.size
-        var taken: [ShortName] = []
         var free: [Range<Int>] = []
         var runStart = -1
         var ended = false
@@ -154,11 +176,9 @@ extension FATVolume {
                         }
                         if first == DirectoryRecord.deletedMarker {
                             if runStart < 0 { runStart = slot }
-                        } else {
-                            if runStart >= 0 { free.append(runStart ..< slot); runStart = -1 }
-                            if raw[offset + 11] & 0x3F != FATAttributes.longName.rawValue {
-                                taken.append(ShortName(raw, at: offset))
-                            }
+                        } else if runStart >= 0 {
+                            free.append(runStart ..< slot)
+                            runStart = -1
                         }
                         slot += 1
                     }
@@ -169,8 +189,7 @@ extension FATVolume {
         }
         if runStart < 0 { runStart = slot }
         if runStart < directory.slotCount { free.append(runStart ..< directory.slotCount) }
-        taken.sort { $0.base != $1.base ? $0.base < $1.base : $0.ext < $1.ext }
-        return (taken, free)
+        return free
     }
 
     /// Adds an entry called `name` (already checked with `LongName.problem`) for
@@ -178,21 +197,9 @@ extension FATVolume {
     /// not a plain 8.3 name, and growing the directory when it is full.
     func insert(_ name: [UInt16], _ template: DirectoryRecord,
                 into directory: inout DirectoryHandle) throws(FATError) -> DirectoryItem {
-        let (taken, free) = try survey(directory)
-        func isTaken(_ candidate: ShortName) -> Bool {
-            var low = 0, high = taken.count
-            while low < high {
-                let middle = (low + high) / 2
-                let probe = taken[middle]
-                if probe == candidate { return true }
-                if probe.base < candidate.base || (probe.base == candidate.base && probe.ext < candidate.ext) {
-                    low = middle + 1
-                } else {
-                    high = middle
-                }
-            }
-            return false
-        }
+        let index = try self.index(of: directory)
+        let free = index.free
+        func isTaken(_ candidate: ShortName) -> Bool { index.taken.contains(candidate) }
         var record = template
         var longEntries: [[UInt8]] = []
         if let (short, flags) = ShortName.exact(for: name), !isTaken(short) {
@@ -223,6 +230,8 @@ extension FATVolume {
             while directory.slotCount - start < needed { try grow(&directory) }
         }
         var slot = start
+        var written = false
+        defer { if !written { dropIndex(of: directory) } }
         do {
             for entry in longEntries {
                 let (sector, offset) = directory.location(ofSlot: slot)
@@ -243,7 +252,10 @@ extension FATVolume {
         } catch {
             throw .io(error)
         }
-        return DirectoryItem(record: record, longName: longEntries.isEmpty ? [] : name, firstSlot: start, slot: slot)
+        written = true
+        let item = DirectoryItem(record: record, longName: longEntries.isEmpty ? [] : name, firstSlot: start, slot: slot)
+        index.inserted(item, slotCount: directory.slotCount)
+        return item
     }
 
     /// Adds a zeroed cluster to a directory's chain. A fixed root cannot grow.
@@ -260,9 +272,11 @@ extension FATVolume {
                 directory.sectors.append(start + UInt64(index))
             }
         } catch {
+            directoryHandles[directory.firstCluster] = nil
             throw .io(error)
         }
         directory.lastCluster = cluster
+        remember(directory)
     }
 
     /// Rewrites the 8.3 entry of `item` with `record`.
@@ -272,8 +286,10 @@ extension FATVolume {
         do {
             try cache.write(block: sector, offset: offset, bytes: record.encoded, stage: stage)
         } catch {
+            dropIndex(of: directory)
             throw .io(error)
         }
+        directoryIndexes[directory.firstCluster]?.index.stored(record, at: slot)
     }
 
     /// Marks all slots of `item` (long-name entries and the 8.3 entry) deleted.
@@ -284,8 +300,10 @@ extension FATVolume {
                 try cache.storeByte(DirectoryRecord.deletedMarker, block: sector, offset: offset, stage: .directory)
             }
         } catch {
+            dropIndex(of: directory)
             throw .io(error)
         }
+        directoryIndexes[directory.firstCluster]?.index.deleted(item)
     }
 
     /// The raw bytes of `item`'s slots (to put them back if a rename fails).
@@ -303,6 +321,7 @@ extension FATVolume {
     }
 
     func restoreSlots(_ slots: [[UInt8]], from firstSlot: Int, in directory: DirectoryHandle) throws(FATError) {
+        dropIndex(of: directory)
         do {
             for (index, bytes) in slots.enumerated() {
                 let (sector, offset) = directory.location(ofSlot: firstSlot + index)

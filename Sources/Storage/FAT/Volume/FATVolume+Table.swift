@@ -1,5 +1,7 @@
 /// The file allocation table: reading and writing entries (through the cache,
 /// into every mirrored copy), and counting free clusters at mount.
+
+import Wire
 extension FATVolume {
     /// The FAT copy entries are read from.
     var readFATCopy: Int { geometry.activeFAT ?? 0 }

@@ -48,6 +48,13 @@ public final class FATVolume<Device: BlockDevice> {
     var fatGeneration = 0
     /// The last chain checked end to end by `validatedChain`.
     var validated: ValidatedChain?
+    /// Name indexes of recently used directories, by first cluster (0: a fixed
+    /// root), with the `chainGeneration` they were built at: once clusters are
+    /// freed, a cluster may hold another directory, and they are rebuilt.
+    var directoryIndexes: [UInt32: (index: DirectoryIndex, generation: Int)] = [:]
+    /// The sectors of recently opened directory chains, on the same terms: a
+    /// chain changes only when it grows (`grow` updates it) or clusters are freed.
+    var directoryHandles: [UInt32: (handle: DirectoryHandle, generation: Int)] = [:]
 
     public private(set) var label: String
 

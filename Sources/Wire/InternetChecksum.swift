@@ -37,10 +37,11 @@ public struct InternetChecksum {
 
     public mutating func add(word: UInt16) { sum &+= UInt64(word) }
 
-    /// Source, destination, zero + protocol, length (RFC 793 / 768).
-    public mutating func addPseudoHeader(source: IPv4Address, destination: IPv4Address, protocol number: UInt8, length: Int) {
-        sum &+= UInt64(source.value >> 16) &+ UInt64(source.value & 0xFFFF)
-        sum &+= UInt64(destination.value >> 16) &+ UInt64(destination.value & 0xFFFF)
+    /// Source, destination, zero + protocol, length (RFC 793 / 768), with the
+    /// IPv4 addresses as 32-bit numbers.
+    public mutating func addPseudoHeader(source: UInt32, destination: UInt32, protocol number: UInt8, length: Int) {
+        sum &+= UInt64(source >> 16) &+ UInt64(source & 0xFFFF)
+        sum &+= UInt64(destination >> 16) &+ UInt64(destination & 0xFFFF)
         sum &+= UInt64(number) &+ UInt64(UInt16(truncatingIfNeeded: length))
     }
 
@@ -60,4 +61,28 @@ public struct InternetChecksum {
 
     /// Over data that includes its checksum field: true when it verifies.
     public var verifies: Bool { value == 0 }
+
+    // MARK: - Finishing a partial checksum (virtio-net's NEEDS_CSUM)
+
+    /// Whether a 16-bit checksum field at `start + offset` lies within `length` bytes.
+    public static func fits(start: Int, offset: Int, length: Int) -> Bool {
+        guard start >= 0, offset >= 0, start <= length else { return false }
+        return offset <= length - start - 2 && length - start >= 2
+    }
+
+    /// What a device does for NEEDS_CSUM (the driver when the device cannot, the
+    /// stack for an interface without offload): the checksum of everything from
+    /// `start` to the end, whose field at `start + offset` holds the
+    /// pseudo-header sum, stored big-endian in that field. A result of 0 is
+    /// stored as 0xFFFF, as a NIC does: UDP reads 0 as "no checksum", and for
+    /// TCP the two are the same number. False when the field lies outside.
+    @discardableResult
+    public static func complete(_ bytes: UnsafeMutableRawBufferPointer, start: Int, offset: Int) -> Bool {
+        guard fits(start: start, offset: offset, length: bytes.count) else { return false }
+        var sum = InternetChecksum()
+        sum.add(UnsafeRawBufferPointer(rebasing: bytes[start...]))
+        let value = sum.value
+        BigEndian.store(value == 0 ? 0xFFFF : value, into: bytes, at: start + offset)
+        return true
+    }
 }
