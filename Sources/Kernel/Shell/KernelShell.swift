@@ -34,8 +34,8 @@ final class KernelShellEnvironment: ShellEnvironment {
     }
 
     /// Polled by the shell and by long commands. Ctrl-C reaches the shell
-    /// directly (`KernelShell.receive` calls `shell.interrupt()` from the
-    /// events thread); this is only a preemption point, so that the events
+    /// directly (`KernelShell.receive` calls `session.interruptCommand()` from
+    /// the events thread); this is only a preemption point, so that the events
     /// thread gets the CPU when it has work while a command computes.
     func isInterrupted() -> Bool {
         Threads.preemptionPoint()
@@ -87,8 +87,8 @@ enum KernelShell {
     /// Bytes typed on console 1 or the serial port (events thread). They queue
     /// for the shell thread, in order. Ctrl-C while a command runs stops it at
     /// once: the shell is told, the command's cancellable wait (network,
-    /// sleep, rng) ends, and what was typed ahead of the Ctrl-C is dropped, as
-    /// a tty does.
+    /// `sleep`) ends, and what was typed ahead of the Ctrl-C is dropped, as a
+    /// tty does.
     static func receive(_ bytes: [UInt8]) {
         if let session, session.isRunningCommand, let control = bytes.lastIndex(of: 0x03) {
             session.interruptCommand()
