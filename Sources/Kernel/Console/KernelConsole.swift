@@ -250,6 +250,11 @@ enum ConsoleOutput {
             capture!.append(contentsOf: bytes)
             return
         }
+        flushLine()
+        emit(bytes, stop: stop)
+    }
+
+    private static func emit(_ bytes: UnsafeBufferPointer<UInt8>, stop: () -> Bool = { false }) {
         var offset = 0
         while offset < bytes.count && (offset == 0 || !stop()) {
             let end = min(offset + pieceSize, bytes.count)
@@ -265,10 +270,26 @@ enum ConsoleOutput {
         bytes.withUnsafeBufferPointer { write($0, stop: stop) }
     }
 
+    /// What `print` wrote since its last newline: the C library hands its
+    /// output over a byte at a time, the terminal gets it a line at a time.
+    static var line: [UInt8] = []
+
     /// One byte (the C library's stdout, so Swift's `print`).
     static func put(_ byte: UInt8) {
-        var copy = byte
-        withUnsafePointer(to: &copy) { write(UnsafeBufferPointer(start: $0, count: 1)) }
+        if capture != nil {
+            capture!.append(byte)
+            return
+        }
+        line.append(byte)
+        if byte == 10 || line.count >= 256 { flushLine() }
+    }
+
+    /// Sends a partly printed line on (before other output, a capture, or a wait).
+    static func flushLine() {
+        guard !line.isEmpty else { return }
+        let bytes = line
+        line.removeAll(keepingCapacity: true)
+        bytes.withUnsafeBufferPointer { emit($0) }
     }
 
     static func write(_ text: StaticString) {

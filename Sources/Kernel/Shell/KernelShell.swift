@@ -62,6 +62,7 @@ enum KernelShell {
         thread = Threads.current
         start()
         while true {
+            ConsoleOutput.flushLine()
             lumen_irq_disable()
             if queued.isEmpty { _ = Threads.block(on: inputQueue) }
             lumen_irq_enable()
@@ -120,7 +121,11 @@ enum KernelShell {
     /// prints goes to the command's standard output: the terminal, or the
     /// buffer behind a pipe or a redirection.
     static func printing(_ context: inout KernelCommandContext, _ body: () -> Int32) -> Int32 {
-        if context.standardOutput.isTerminal { return body() }
+        if context.standardOutput.isTerminal {
+            defer { ConsoleOutput.flushLine() }
+            return body()
+        }
+        ConsoleOutput.flushLine()
         let outer = ConsoleOutput.capture
         ConsoleOutput.capture = []
         let status = body()
