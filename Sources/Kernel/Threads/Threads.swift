@@ -34,7 +34,7 @@ enum Threads {
                                                  guarded: false, body: {}))
         self.system = system
         system.lastSwitch = GenericTimer.now().nanoseconds
-        _ = spawn(name: "idle", priority: .idle, stackKiB: 16) { idleLoop() }
+        system.idle = spawn(name: "idle", priority: .idle, stackKiB: 16) { idleLoop() }
     }
 
     /// Starts a thread; it runs once it is the best ready one.
@@ -156,7 +156,7 @@ enum Threads {
     /// The end of every interrupt: the idle thread gives way at once to a thread
     /// the interrupt made ready; other threads at their next preemption point.
     static func interruptReturn() {
-        guard let system, system.scheduler.current === system.idle?.control else { return }
+        guard let system, system.scheduler.current === system.idle else { return }
         if system.scheduler.shouldPreempt { reschedule() }
     }
 
@@ -206,7 +206,9 @@ final class ThreadSystem {
         self.scheduler = scheduler
     }
 
-    var idle: KernelThread? { kernelThreads.first { $0.control.priority == .idle } }
+    /// The idle thread: the one an interrupt preempts at once (checked on
+    /// every interrupt, so kept rather than searched for).
+    var idle: ScheduledThread? = nil
 
     func thread(withID id: Int) -> KernelThread? { kernelThreads.first { $0.control.id == id } }
 
