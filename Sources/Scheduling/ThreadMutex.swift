@@ -9,6 +9,4 @@ public final class ThreadMutex {
         self.name = name
         waiters = WaitQueue(name: name)
     }
-
-    public var isLocked: Bool { owner != nil }
 }
