@@ -66,6 +66,7 @@ if kernelBuild {
         .testTarget(name: "ShellTests", dependencies: ["Shell"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        .testTarget(name: "VirtualConsoleTests", dependencies: ["Console", "Terminal", "Text", "Graphics"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
     ]
 }

@@ -7,7 +7,7 @@ import Scheduling
 @_cdecl("lumen_exception")
 func lumenException(_ frame: UnsafeMutablePointer<lumen_trap_frame>, _ kind: UInt64) -> Never {
     lumen_irq_disable()
-    SerialOutput.flush()
+    ConsoleOutput.installed?.serial.flush()
     let f = frame.pointee
     let esr = f.esr
     let exceptionClass = (esr >> 26) & 0x3f

@@ -3,33 +3,27 @@ import Drivers
 import KernelSupport
 import Platform
 import Scheduling
+import Storage
 import Text
-
-/// Kernel-wide facts.
-enum Kernel {
-    static let version = "0.1.0"
-    static var machine = MachineDescription()
-    static var settings = LumenSettings()
-    static let platform = KernelPlatform()
-}
 
 /// Entry from start.S with the MMU on, caches on, .bss clear and TLS set.
 /// `x0` is whatever the loader left in x0 (QEMU passes the DTB only to Linux images).
 @_cdecl("lumen_main")
 func lumenMain(_ x0: UInt64, _ entryLevel: UInt64) -> Never {
-    Boot.entryLevel = entryLevel
-    Boot.start(registerX0: x0)
+    Boot.start(registerX0: x0, entryLevel: entryLevel)
 }
 
+/// Builds the machine's objects in dependency order and hands each what it
+/// needs; then the boot context becomes the `events` thread.
 enum Boot {
     /// QEMU virt puts the device tree at the start of RAM for a bare ELF kernel.
     static let ramStart: UInt64 = 0x4000_0000
     static let maximumTreeSize = 2 << 20
-    /// The exception level QEMU started us at (2 with `virtualization=on`); we run at EL1.
-    static var entryLevel: UInt64 = 1
 
-    static func start(registerX0: UInt64) -> Never {
-        lumen_console_putc = { ConsoleOutput.put($0) }
+    static func start(registerX0: UInt64, entryLevel: UInt64) -> Never {
+        lumen_console_putc = { byte in
+            if let output = ConsoleOutput.installed { output.put(byte) } else { UART.put(byte) }
+        }
 
         // 1. The device tree: RAM size first, without a heap.
         // No arrays here: nothing may allocate before the heap exists.
@@ -42,75 +36,94 @@ enum Boot {
             haltForever()
         }
         lumen_mmu_limit_ram(ram.end)
-        Memory.initialize(ramBase: ram.base, ramSize: ram.size)
+        let memory = PhysicalMemory.start(ramBase: ram.base, ramSize: ram.size)
 
         // 2. The heap works from here on.
-        let machine = MachineDescription(tree: tree)
-        Kernel.machine = machine
-        if let uart = machine.uart, let window = Kernel.platform.mapDevice(base: uart.registers.base, size: Int(uart.registers.size)) {
+        let description = MachineDescription(tree: tree)
+        if let uart = description.uart, let window = KernelPlatform.mapDevice(base: uart.registers.base, size: Int(uart.registers.size)) {
             UART.attach(window)
         }
-        PSCI.usesSMC = machine.psciUsesSMC
 
-        // 3. Threads (the boot context becomes the events thread), interrupts, the timer.
-        EventLoop.initialize()
-        Threads.start(bootThreadName: "events", priority: .driver)
-        SerialOutput.start()
-        let distributor = machine.gicDistributor ?? PhysicalRange(base: 0x0800_0000, size: 0x1_0000)
-        let cpuInterface = machine.gicCPUInterface ?? PhysicalRange(base: 0x0801_0000, size: 0x1_0000)
-        guard let gicd = Kernel.platform.mapDevice(base: distributor.base, size: Int(distributor.size)),
-              let gicc = Kernel.platform.mapDevice(base: cpuInterface.base, size: Int(cpuInterface.size))
+        // 3. Interrupts, the timer, threads (the boot context becomes the events
+        // thread), the serial mirror and console 1's tty.
+        let distributor = description.gicDistributor ?? PhysicalRange(base: 0x0800_0000, size: 0x1_0000)
+        let cpuInterface = description.gicCPUInterface ?? PhysicalRange(base: 0x0801_0000, size: 0x1_0000)
+        guard let gicd = KernelPlatform.mapDevice(base: distributor.base, size: Int(distributor.size)),
+              let gicc = KernelPlatform.mapDevice(base: cpuInterface.base, size: Int(cpuInterface.size))
         else {
             KernelLog.write("boot: the GIC is outside device memory\nSystem halted.\n")
             haltForever()
         }
-        GIC.initialize(distributor: gicd, cpu: gicc)
-        GenericTimer.initialize(interrupt: machine.virtualTimerInterrupt)
-        _ = EventLoop.register(machine.virtualTimerInterrupt) { GenericTimer.expire() }
-        if let irq = machine.uart?.interrupt {
+        let timer = GenericTimer(interrupt: description.virtualTimerInterrupt)
+        let events = EventLoop(gic: GIC(distributor: gicd, cpu: gicc), timer: timer)
+        EventLoop.installed = events
+        let platform = KernelPlatform(memory: memory, events: events)
+        Threads.start(bootThreadName: "events", priority: .driver, memory: memory, timer: timer)
+        _ = events.register(description.virtualTimerInterrupt) { timer.expire() }
+        let serial = SerialOutput()
+        serial.start()
+        let clock = Clock(machine: description)
+        let console = KernelConsole(timer: timer, clock: clock)
+        let output = ConsoleOutput(serial: serial, tty: console.ttys[0])
+        ConsoleOutput.installed = output
+        if let irq = description.uart?.interrupt {
             // The serial port is console 1's input whichever console is on the screen.
-            _ = EventLoop.register(irq) { UART.drainReceived { KernelConsole.input([$0], console: 0) } }
+            _ = events.register(irq) { UART.drainReceived { console.input([$0], console: 0) } }
             UART.enableReceiveInterrupts()
         }
         lumen_irq_enable()
 
         // 4. The banner.
         print("")
-        bootLog("Lumen \(Kernel.version) (Embedded Swift, aarch64) on QEMU virt")
-        bootLog("RAM: " + formatBytes(machine.totalMemory) + " at " + hex(ram.base)
+        bootLog("Lumen \(Machine.version) (Embedded Swift, aarch64) on QEMU virt")
+        bootLog("RAM: " + formatBytes(description.totalMemory) + " at " + hex(ram.base)
               + ", kernel image " + formatBytes(UInt64(lumen_kernel_end() - lumen_kernel_start())))
-        bootLog("command line: " + (machine.bootArguments.isEmpty ? "(empty)" : machine.bootArguments))
-        startFreeType()
-        bootLog("device tree: \(machine.virtioMMIO.count) virtio-mmio slots, UART " + hex(UART.registers.base)
-              + ", GIC " + hex(distributor.base) + ", timer \(GenericTimer.frequency / 1_000_000) MHz")
-        bootLog("CPU: core 0 of \(machine.cpuCount), entered at EL\(entryLevel), running at EL1, MMU and caches on")
+        bootLog("command line: " + (description.bootArguments.isEmpty ? "(empty)" : description.bootArguments))
+        let fonts = startFreeType()
+        bootLog("device tree: \(description.virtioMMIO.count) virtio-mmio slots, UART " + hex(UART.registers.base)
+              + ", GIC " + hex(distributor.base) + ", timer \(timer.frequency / 1_000_000) MHz")
+        bootLog("CPU: core 0 of \(description.cpuCount), entered at EL\(entryLevel), running at EL1, MMU and caches on")
 
         // 5. Devices (the real-time clock first: files written from now on get its time).
-        Clock.start()
-        FirmwareConfig.start()
-        VirtioDevices.start()
-        Display.start()
-        VirtioDevices.printTable(log: bootLog)
-        KernelEntropy.start()
+        let (firmware, settings) = FirmwareConfig.start(machine: description, platform: platform)
+        let devices = VirtioDevices(platform: platform, machine: description, settings: settings)
+        devices.startEntropyDevices()
+        let entropy = KernelEntropy(rng: devices.rngs.first, timer: timer)
+        KernelEntropy.installed = entropy
+        let disks = Disks(devices: devices) { Files.timestamp(clock: clock) }
+        let files = Files(disks: disks)
+        let net = Net.start(devices: devices, events: events, timer: timer, entropy: entropy, settings: settings)
+        let httpd = HTTPServer(files: files, net: net)
+        let screen = Screen(platform: platform)
+        let input = InputDevices(devices: devices, settings: settings, console: console, screen: screen, timer: timer)
+        Display.start(screen, settings: settings, devices: devices, firmware: firmware)
+        devices.printTable(log: bootLog)
+        let machine = Machine(description: description, settings: settings, entryLevel: entryLevel, memory: memory,
+                              platform: platform, events: events, timer: timer,
+                              psci: PSCI(usesSMC: description.psciUsesSMC), output: output, console: console,
+                              clock: clock, devices: devices, entropy: entropy, disks: disks, files: files, net: net,
+                              httpd: httpd, input: input, screen: screen, fonts: fonts)
 
         // 6. Test hooks requested on the command line.
-        runTestOptions()
+        runTestOptions(settings)
 
         let ready = GenericTimer.now().nanoseconds
-        if Screen.backend != .none {
-            if Kernel.settings.test == "pattern" {
-                Screen.redraw = { TestPattern.draw() }
-                Screen.redraw?()
-            } else {
-                KernelConsole.start()
+        if screen.backend != .none {
+            if settings.test == "pattern" {
+                screen.redraw = { TestPattern.draw(on: screen) }
+                screen.redraw?()
+            } else if let fonts {
+                console.start(screen: screen, fonts: fonts.fonts, pixelSize: settings.fontSize,
+                              blink: settings.consoleBlink, version: Machine.version)
             }
-            Screen.present()
+            screen.present()
             print("display: first frame at \(GenericTimer.now().nanoseconds / 1_000_000) ms")
-            Screen.startRenderThread()
+            screen.startRenderThread()
         }
         print("ready in \(ready / 1_000_000) ms; type 'help' for commands")
-        Threads.spawn(name: "shell", priority: .shell, stackKiB: 256) { KernelShell.run() }
-        EventLoop.run()
+        let shell = KernelShell(machine: machine)
+        Threads.spawn(name: "shell", priority: .shell, stackKiB: 256) { shell.run() }
+        events.run()
     }
 
     /// The device tree at `address`, if a valid one is there (without allocating).
@@ -131,19 +144,21 @@ enum Boot {
         }
     }
 
-    static func startFreeType() {
+    static func startFreeType() -> KernelFonts? {
         do throws(FontError) {
-            try KernelFonts.start()
-            guard let library = KernelFonts.library, let regular = KernelFonts.fonts?.regular else { return }
-            bootLog("FreeType \(library.versionString): " + regular.familyName + " " + regular.styleName
+            let fonts = try KernelFonts()
+            let regular = fonts.fonts.regular
+            bootLog("FreeType \(fonts.library.versionString): " + regular.familyName + " " + regular.styleName
                     + ", \(regular.glyphCount) glyphs, 4 faces embedded")
+            return fonts
         } catch {
             bootLog("FreeType: failed to start: " + error.description)
+            return nil
         }
     }
 
-    static func runTestOptions() {
-        if Kernel.settings.test == "fault" {
+    static func runTestOptions(_ settings: LumenSettings) {
+        if settings.test == "fault" {
             print("lumen.test=fault: reading unmapped address 0xdead0000000")
             _ = lumen_touch(0xdead_0000_000)
         }

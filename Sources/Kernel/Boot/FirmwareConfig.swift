@@ -5,14 +5,16 @@ import Platform
 /// fw_cfg at boot: found through the device tree, then `opt/lumen/config` read
 /// into the settings (command-line `lumen.*` words override it).
 enum FirmwareConfig {
-    static var device: FwCfgDevice<KernelPlatform>? = nil
-
-    static func start() {
+    /// The fw_cfg device (nil without one) and the settings: fw_cfg's file,
+    /// then the command line's words.
+    static func start(machine: MachineDescription, platform: KernelPlatform)
+        -> (device: FwCfgDevice<KernelPlatform>?, settings: LumenSettings) {
         var configText: String? = nil
-        if let window = Kernel.machine.fwCfg,
-           let registers = Kernel.platform.mapDevice(base: window.base, size: Int(window.size)),
-           let device = FwCfgDevice(platform: Kernel.platform, registers: registers) {
-            self.device = device
+        var found: FwCfgDevice<KernelPlatform>? = nil
+        if let window = machine.fwCfg,
+           let registers = platform.mapDevice(base: window.base, size: Int(window.size)),
+           let device = FwCfgDevice(platform: platform, registers: registers) {
+            found = device
             do {
                 if let bytes = try device.contents(of: LumenSettings.fwCfgFileName) {
                     configText = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
@@ -22,7 +24,8 @@ enum FirmwareConfig {
                 bootLog("fw_cfg: " + error.message)
             }
         }
-        Kernel.settings = LumenSettings.load(fwCfgConfig: configText, commandLine: Kernel.machine.bootArguments)
-        for warning in Kernel.settings.warnings { bootLog("settings: " + warning) }
+        let settings = LumenSettings.load(fwCfgConfig: configText, commandLine: machine.bootArguments)
+        for warning in settings.warnings { bootLog("settings: " + warning) }
+        return (found, settings)
     }
 }

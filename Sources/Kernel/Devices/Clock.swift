@@ -5,39 +5,44 @@ import Platform
 /// the status bar's clock, `date`, and the timestamps of files written. QEMU
 /// starts the RTC at the host's time (`-rtc base=utc` by default). Without an
 /// RTC, time since boot stands in, counted from 1 January 1980 for files.
-enum Clock {
-    static var rtc: KernelRegisters? = nil
+final class Clock {
+    let rtc: KernelRegisters?
     /// PL031 registers: data (RTCDR) reads the current count; the peripheral ID
     /// bytes at 0xFE0… identify the part.
     static let dataRegister = 0x000
     static let peripheralID0 = 0xFE0
 
-    static func start() {
-        guard rtc == nil, let node = Kernel.machine.rtc,
-              let registers = Kernel.platform.mapDevice(base: node.registers.base, size: Int(node.registers.size))
-        else { return }
-        // 0x31 is the PL031's part number: anything else is not the clock we know.
-        guard registers.read32(peripheralID0) & 0xFF == 0x31 else { return }
+    /// The PL031 the device tree names, if it is one.
+    init(machine: MachineDescription) {
+        guard let node = machine.rtc,
+              let registers = KernelPlatform.mapDevice(base: node.registers.base, size: Int(node.registers.size)),
+              // 0x31 is the PL031's part number: anything else is not the clock we know.
+              registers.read32(Clock.peripheralID0) & 0xFF == 0x31
+        else {
+            rtc = nil
+            return
+        }
         rtc = registers
     }
 
     /// Seconds since 1970-01-01 00:00 UTC (nil without an RTC).
-    static func unixSeconds() -> UInt64? {
+    func unixSeconds() -> UInt64? {
         guard let rtc else { return nil }
-        return UInt64(rtc.read32(dataRegister))
+        return UInt64(rtc.read32(Clock.dataRegister))
     }
 
     /// "14:03:07 UTC", or time since boot marked "up" without an RTC.
-    static func wallClockText() -> String {
+    func wallClockText() -> String {
         let seconds = unixSeconds() ?? GenericTimer.now().nanoseconds / 1_000_000_000
         let day = seconds % 86_400
-        return two(day / 3600) + ":" + two(day / 60 % 60) + ":" + two(day % 60) + (rtc == nil ? " up" : " UTC")
+        return Clock.two(day / 3600) + ":" + Clock.two(day / 60 % 60) + ":" + Clock.two(day % 60) + (rtc == nil ? " up" : " UTC")
     }
 
     /// "2026-11-25 14:03:07 UTC" (`date`).
-    static func dateText() -> String {
+    func dateText() -> String {
         guard let seconds = unixSeconds() else { return "no real-time clock; up " + wallClockText() }
-        let date = civil(seconds)
+        let date = Clock.civil(seconds)
+        let two = Clock.two
         return "\(date.year)-" + two(UInt64(date.month)) + "-" + two(UInt64(date.day)) + " "
             + two(seconds % 86_400 / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60) + " UTC"
     }

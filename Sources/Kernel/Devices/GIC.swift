@@ -1,8 +1,9 @@
 import Platform
 
 /// The GICv2 interrupt controller: distributor (routing, enables, priorities) and
-/// the CPU interface (acknowledge / end of interrupt) for core 0.
-enum GIC {
+/// the CPU interface (acknowledge / end of interrupt) for core 0. Owned by the
+/// events loop, which routes what it acknowledges.
+final class GIC {
     static let maximumInterrupts = 1020
     static let spurious: UInt32 = 1023
 
@@ -21,16 +22,17 @@ enum GIC {
     static let acknowledge = 0x0c
     static let endOfInterrupt = 0x10
 
-    static var distributor = KernelRegisters(base: 0x0800_0000, size: 0x1_0000)
-    static var cpu = KernelRegisters(base: 0x0801_0000, size: 0x1_0000)
+    let distributor: KernelRegisters
+    let cpu: KernelRegisters
     /// Interrupt IDs this distributor implements (from GICD_TYPER).
-    static var lineCount = 0
+    let lineCount: Int
 
-    static func initialize(distributor: KernelRegisters, cpu: KernelRegisters) {
+    init(distributor: KernelRegisters, cpu: KernelRegisters) {
         self.distributor = distributor
         self.cpu = cpu
-        distributor.write32(distributorControl, 0)
-        lineCount = min(Int((distributor.read32(typer) & 0x1f) + 1) * 32, maximumInterrupts)
+        distributor.write32(GIC.distributorControl, 0)
+        lineCount = min(Int((distributor.read32(GIC.typer) & 0x1f) + 1) * 32, GIC.maximumInterrupts)
+        let (clearEnable, clearPending, priority, targets) = (GIC.clearEnable, GIC.clearPending, GIC.priority, GIC.targets)
         var id = 0
         while id < lineCount {
             distributor.write32(clearEnable + id / 8, 0xffff_ffff)
@@ -44,29 +46,29 @@ enum GIC {
             if id >= 32 { distributor.write32(targets + id, 0x0101_0101) }
             id += 4
         }
-        distributor.write32(distributorControl, 1)
-        cpu.write32(priorityMask, 0xf0)
-        cpu.write32(cpuControl, 1)
+        distributor.write32(GIC.distributorControl, 1)
+        cpu.write32(GIC.priorityMask, 0xf0)
+        cpu.write32(GIC.cpuControl, 1)
     }
 
-    static func enable(_ id: Int) {
+    func enable(_ id: Int) {
         guard id >= 0, id < lineCount else { return }
-        distributor.write32(setEnable + (id / 32) * 4, 1 << UInt32(id % 32))
+        distributor.write32(GIC.setEnable + (id / 32) * 4, 1 << UInt32(id % 32))
     }
 
-    static func disable(_ id: Int) {
+    func disable(_ id: Int) {
         guard id >= 0, id < lineCount else { return }
-        distributor.write32(clearEnable + (id / 32) * 4, 1 << UInt32(id % 32))
+        distributor.write32(GIC.clearEnable + (id / 32) * 4, 1 << UInt32(id % 32))
     }
 
     /// SPIs can be level (virtio-mmio, PL011) or edge; QEMU's device tree says level.
-    static func configureLevelTriggered(_ id: Int) {
+    func configureLevelTriggered(_ id: Int) {
         guard id >= 32, id < lineCount else { return }
-        let register = configuration + (id / 16) * 4
+        let register = GIC.configuration + (id / 16) * 4
         let shift = UInt32((id % 16) * 2 + 1)
         distributor.write32(register, distributor.read32(register) & ~(1 << shift))
     }
 
-    static func acknowledgeInterrupt() -> UInt32 { cpu.read32(acknowledge) }
-    static func endInterrupt(_ iar: UInt32) { cpu.write32(endOfInterrupt, iar) }
+    func acknowledgeInterrupt() -> UInt32 { cpu.read32(GIC.acknowledge) }
+    func endInterrupt(_ iar: UInt32) { cpu.write32(GIC.endOfInterrupt, iar) }
 }

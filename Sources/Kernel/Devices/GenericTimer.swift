@@ -9,11 +9,18 @@ import Platform
 /// The interrupt is handled in full in interrupt context (`interruptTopHalf`):
 /// it wakes the threads whose deadline passed and, when a software timer is
 /// due, hands the events thread its actions (`expire`).
-enum GenericTimer {
-    static var frequency: UInt64 = 62_500_000
-    static var interrupt = 27
+final class GenericTimer {
+    /// Nanoseconds per tick as a 32.32 fixed-point number: `now` multiplies
+    /// instead of dividing (a 128-by-64-bit division is a long software loop,
+    /// and the clock is read on every context switch). Global because the
+    /// counter is the hardware's and `now` is read everywhere, the IRQ path
+    /// included; written once at boot, from CNTFRQ.
+    static var nanosecondsPerTick: UInt64 = 16 << 32
+
+    let frequency: UInt64
+    let interrupt: Int
     /// Timer interrupts taken since boot (shown by `uptime`).
-    static var interruptCount: UInt64 = 0
+    private(set) var interruptCount: UInt64 = 0
 
     struct Entry {
         var deadline: Instant
@@ -21,20 +28,16 @@ enum GenericTimer {
         var action: () -> Void
     }
     /// Software timers; touched with IRQs masked (the interrupt reads them).
-    static var entries: [Entry] = []
+    private var entries: [Entry] = []
     /// Set by the interrupt when a software timer is due and cleared by
     /// `expire`: until then the comparator ignores the software timers.
-    static var actionsDue = false
+    private var actionsDue = false
 
-    /// Nanoseconds per tick as a 32.32 fixed-point number: `now` multiplies
-    /// instead of dividing (a 128-by-64-bit division is a long software loop,
-    /// and the clock is read on every context switch).
-    static var nanosecondsPerTick: UInt64 = 16 << 32
-
-    static func initialize(interrupt: Int) {
-        frequency = lumen_read_cntfrq_el0()
+    init(interrupt: Int) {
+        var frequency = lumen_read_cntfrq_el0()
         if frequency == 0 { frequency = 62_500_000 }
-        nanosecondsPerTick = (UInt64(1_000_000_000) << 32) / frequency
+        self.frequency = frequency
+        GenericTimer.nanosecondsPerTick = (UInt64(1_000_000_000) << 32) / frequency
         self.interrupt = interrupt
         lumen_write_cntv_ctl_el0(0)
     }
@@ -46,16 +49,16 @@ enum GenericTimer {
         return Instant(nanoseconds: product.high << 32 | product.low >> 32)
     }
 
-    static func ticks(for instant: Instant) -> UInt64 {
+    func ticks(for instant: Instant) -> UInt64 {
         let product = instant.nanoseconds.multipliedFullWidth(by: frequency)
         guard product.high < 1_000_000_000 else { return .max }
         return UInt64(1_000_000_000).dividingFullWidth(product).quotient
     }
 
     /// Runs `action` on the events thread after `milliseconds`, then every `period` ms if non-zero.
-    static func schedule(afterMilliseconds milliseconds: UInt64, periodMilliseconds: UInt64 = 0,
+    func schedule(afterMilliseconds milliseconds: UInt64, periodMilliseconds: UInt64 = 0,
                          _ action: @escaping () -> Void) {
-        let entry = Entry(deadline: now().adding(milliseconds: milliseconds),
+        let entry = Entry(deadline: GenericTimer.now().adding(milliseconds: milliseconds),
                           period: periodMilliseconds * 1_000_000, action: action)
         let saved = lumen_irq_save_disable()
         entries.append(entry)
@@ -63,27 +66,29 @@ enum GenericTimer {
         lumen_irq_restore(saved)
     }
 
-    /// Interrupt context: the comparator fired.
-    static func interruptTopHalf() {
+    /// Interrupt context: the comparator fired. Wakes the threads whose
+    /// deadline passed; true when software timers are due, so the events
+    /// thread is to run `expire` (nothing here may allocate: the interrupted
+    /// thread may be inside malloc).
+    func interruptTopHalf() -> Bool {
         interruptCount &+= 1
         lumen_write_cntv_ctl_el0(0)
-        let current = now()
+        let current = GenericTimer.now()
         Threads.expireDeadlines(now: current)
+        var due = false
         if !actionsDue, entries.contains(where: { $0.deadline <= current }) {
-            // Nothing here may allocate (the interrupted thread may be inside
-            // malloc): the events thread finds the timer's line pending and
-            // runs its handler, `expire`.
             actionsDue = true
-            EventLoop.markPending(interrupt)
+            due = true
         }
         reprogram()
+        return due
     }
 
     /// The events thread: runs the software timers that are due, re-arms.
-    static func expire() {
+    func expire() {
         lumen_irq_disable()
         actionsDue = false
-        let current = now()
+        let current = GenericTimer.now()
         var due: [() -> Void] = []
         var index = 0
         while index < entries.count {
@@ -106,8 +111,8 @@ enum GenericTimer {
 
     /// Points the hardware comparator at the earliest deadline (or disables it).
     /// IRQs masked. `extra` is a deadline of a caller that waits without threads.
-    static func reprogram(extra: Instant? = nil) {
-        var next = Threads.nextDeadline
+    func reprogram(extra: Instant? = nil) {
+        var next = Threads.nextDeadline()
         if let extra, next == nil || extra < next! { next = extra }
         if !actionsDue {
             for entry in entries where next == nil || entry.deadline < next! { next = entry.deadline }

@@ -15,7 +15,9 @@ enum UART {
     static let flagReceiveEmpty: UInt32 = 1 << 4
 
     /// Before the device tree is read we assume QEMU virt's UART; `attach` moves
-    /// to whatever the tree says.
+    /// to whatever the tree says. Global because the fault and panic reports,
+    /// which may come from inside the allocator or a broken object, write here
+    /// with nothing else in hand.
     static var registers = KernelRegisters(base: 0x0900_0000, size: 0x1000)
 
     static func attach(_ window: KernelRegisters) { registers = window }

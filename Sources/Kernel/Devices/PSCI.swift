@@ -2,28 +2,29 @@ import KernelSupport
 
 /// Power State Coordination Interface calls (through HVC on QEMU virt, or SMC
 /// when the device tree says so).
-enum PSCI {
+struct PSCI {
     static let systemOff: UInt64 = 0x8400_0008
     static let systemReset: UInt64 = 0x8400_0009
     static let version: UInt64 = 0x8400_0000
-    static var usesSMC = false
+    let usesSMC: Bool
 
-    static func call(_ function: UInt64) -> Int64 {
+    func call(_ function: UInt64) -> Int64 {
         usesSMC ? lumen_psci_call_smc(function, 0, 0, 0) : lumen_psci_call(function, 0, 0, 0)
     }
 
-    static func powerOff() -> Never {
+    /// The serial port gets what is queued for it first.
+    func powerOff(flushing serial: SerialOutput) -> Never {
         lumen_irq_disable()
-        SerialOutput.flush()
-        _ = call(systemOff)
+        serial.flush()
+        _ = call(PSCI.systemOff)
         KernelLog.write("poweroff: PSCI SYSTEM_OFF failed; halting\n")
         haltForever()
     }
 
-    static func reset() -> Never {
+    func reset(flushing serial: SerialOutput) -> Never {
         lumen_irq_disable()
-        SerialOutput.flush()
-        _ = call(systemReset)
+        serial.flush()
+        _ = call(PSCI.systemReset)
         KernelLog.write("reboot: PSCI SYSTEM_RESET failed; halting\n")
         haltForever()
     }

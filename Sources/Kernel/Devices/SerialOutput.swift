@@ -10,37 +10,41 @@ import Scheduling
 /// shows progress; the rest falls behind, and the oldest bytes give way, so the
 /// newest output (the prompt) always gets through. The count of bytes lost is
 /// kept and announced on the port when it catches up.
-enum SerialOutput {
+final class SerialOutput {
     static let capacity = 16 << 10
     /// While the ring does not drain by itself: a piece of `turnBytes` from the
     /// writer at most this often.
     static let turnNanoseconds: UInt64 = 20_000_000
     static let turnBytes = 256
-    static var lastTurn = Instant(nanoseconds: 0)
-    static var ring: UnsafeMutablePointer<UInt8>? = nil
-    static var head = 0  // next byte to send
-    static var count = 0
+    private var lastTurn = Instant(nanoseconds: 0)
+    private var ring: UnsafeMutablePointer<UInt8>? = nil
+    private var head = 0  // next byte to send
+    private var count = 0
     /// Bytes that never reached the port because the ring was full.
-    static var dropped: UInt64 = 0
-    static var droppedReported: UInt64 = 0
-    static var thread: ScheduledThread? = nil
-    static let queue = WaitQueue(name: "serial")
+    private(set) var dropped: UInt64 = 0
+    private var droppedReported: UInt64 = 0
+    private var thread: ScheduledThread? = nil
+    private let queue = WaitQueue(name: "serial")
+
+    /// Until `start`, output goes to the port at once.
+    init() {}
 
     /// From here on output is buffered and sent by the `serial` thread.
-    static func start() {
-        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    func start() {
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: SerialOutput.capacity)
         ring = storage
-        thread = Threads.spawn(name: "serial", priority: .background, stackKiB: 16) { run() }
+        thread = Threads.spawn(name: "serial", priority: .background, stackKiB: 16) { self.run() }
         if thread == nil { ring = nil; storage.deallocate() }
     }
 
     /// Console output for the port. Never blocks: the bytes are copied into the
     /// ring (at most its size, the newest), the oldest queued ones giving way.
-    static func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let ring, let source = bytes.baseAddress else {
             for byte in bytes { UART.put(byte) }
             return
         }
+        let capacity = SerialOutput.capacity
         let kept = min(bytes.count, capacity)
         let overflow = count + kept - min(count + kept, capacity)
         dropped &+= UInt64(overflow + bytes.count - kept)
@@ -57,16 +61,16 @@ enum SerialOutput {
             remaining -= run
         }
         let now = GenericTimer.now()
-        if now.nanoseconds(since: lastTurn) >= turnNanoseconds {
+        if now.nanoseconds(since: lastTurn) >= SerialOutput.turnNanoseconds {
             lastTurn = now
-            sendPiece(turnBytes)
+            sendPiece(SerialOutput.turnBytes)
         }
         Threads.wakeAll(queue)
     }
 
     /// The thread: sends what is queued in pieces whenever nothing else wants
     /// the CPU; sleeps when the ring is empty.
-    static func run() {
+    func run() {
         while true {
             lumen_irq_disable()
             if count == 0 { _ = Threads.block(on: queue) }
@@ -77,12 +81,12 @@ enum SerialOutput {
         }
     }
 
-    static func sendPiece(_ maximum: Int) {
+    func sendPiece(_ maximum: Int) {
         guard let ring else { return }
         var sent = 0
         while count > 0 && sent < maximum {
             UART.put(ring[head])  // LF goes out as CR LF
-            head = (head + 1) % capacity
+            head = (head + 1) % SerialOutput.capacity
             count -= 1
             sent += 1
         }
@@ -94,7 +98,7 @@ enum SerialOutput {
     }
 
     /// Sends everything queued now (before a panic report or power-off).
-    static func flush() {
+    func flush() {
         while count > 0 { sendPiece(count) }
     }
 }

@@ -5,12 +5,13 @@ import Platform
 /// The mouse pointer on virtio-gpu's cursor plane: a 64×64 resource holding an
 /// arrow, shown with UPDATE_CURSOR and moved with MOVE_CURSOR, so moving it never
 /// touches the console's pixels. (On ramfb the input layer draws a sprite instead.)
-enum PointerCursor {
+final class PointerCursor {
     static let resourceID: UInt32 = 0x4000
     static let size = 64
-    static var memory: DMABuffer? = nil
-    static var position = Point(x: 0, y: 0)
-    static var visible = false
+    let gpu: KernelGPU
+    private var memory: DMABuffer? = nil
+    private(set) var position = Point(x: 0, y: 0)
+    private var visible = false
 
     /// The arrow: 1 = black outline, 2 = white fill, rows of a 12×19 shape.
     static let shape: [StaticString] = [
@@ -18,11 +19,15 @@ enum PointerCursor {
         "12222222221", "122222211111", "1222121", "122112 21", "1210 1221", "110  1221", "1     1221", "       1221", "        11",
     ]
 
-    static func start(gpu: KernelGPU) {
+    /// The arrow in a resource of its own; without memory or a working
+    /// resource the pointer stays hidden.
+    init(gpu: KernelGPU, platform: KernelPlatform) {
+        self.gpu = gpu
+        let (size, resourceID) = (PointerCursor.size, PointerCursor.resourceID)
         let bytes = size * size * 4
-        guard let memory = Kernel.platform.allocateDMA(size: bytes, alignment: 4096) else { return }
+        guard let memory = platform.allocateDMA(size: bytes, alignment: 4096) else { return }
         let pixels = memory.pointer.bindMemory(to: UInt32.self, capacity: size * size)
-        for (row, line) in shape.enumerated() {
+        for (row, line) in PointerCursor.shape.enumerated() {
             line.withUTF8Buffer { bytes in
                 for (column, byte) in bytes.enumerated() {
                     switch byte {
@@ -40,23 +45,23 @@ enum PointerCursor {
             self.memory = memory
         } catch {
             bootLog("display: no hardware cursor: " + error.message)
-            Kernel.platform.freeDMA(memory)
+            platform.freeDMA(memory)
         }
     }
 
+    /// Whether the arrow's resource exists (the pointer can be shown).
+    var isAvailable: Bool { memory != nil }
+
     /// Shows the pointer at `point` (its hot spot is the arrow's tip).
-    static func show(at point: Point) {
-        guard let gpu = Screen.gpu, memory != nil else { return }
+    func show(at point: Point) {
+        guard memory != nil else { return }
         position = point
-        gpu.updateCursor(scanout: 0, resource: resourceID, hotX: 0, hotY: 0, x: point.x, y: point.y)
+        gpu.updateCursor(scanout: 0, resource: PointerCursor.resourceID, hotX: 0, hotY: 0, x: point.x, y: point.y)
         visible = true
     }
 
-    static func move(to point: Point) {
-        guard let gpu = Screen.gpu, memory != nil else {
-            if Screen.backend == .ramfb { SoftwareCursor.move(to: point) }
-            return
-        }
+    func move(to point: Point) {
+        guard memory != nil else { return }
         guard visible else { return show(at: point) }
         position = point
         gpu.moveCursor(scanout: 0, x: point.x, y: point.y)
@@ -66,32 +71,30 @@ enum PointerCursor {
 /// The pointer on ramfb, which has no cursor plane: the arrow is drawn into the
 /// framebuffer after the console each frame, and the pixels under it are put back
 /// before the next frame draws, so the console never sees it.
-enum SoftwareCursor {
+final class SoftwareCursor {
     static let width = 12, height = 19
-    static var position: Point? = nil
-    static var drawnAt: Point? = nil
-    static var saved = [UInt32](repeating: 0, count: 12 * 19)
-
-    static func move(to point: Point) {
-        position = point
-        Screen.scheduleFrame()
-    }
+    /// Where the pointer is; drawn at the next frame.
+    var position: Point? = nil
+    private var drawnAt: Point? = nil
+    private var saved = [UInt32](repeating: 0, count: 12 * 19)
 
     /// Before anything draws: the pixels under the sprite come back.
-    static func restore() {
-        guard let at = drawnAt, let surface = Screen.surface else { return }
+    func restore(on surface: Surface, damage: inout DamageTracker) {
+        guard let at = drawnAt else { return }
+        let (width, height) = (SoftwareCursor.width, SoftwareCursor.height)
         for row in 0..<height where at.y + row < surface.height {
             for column in 0..<width where at.x + column < surface.width {
                 surface.row(at.y + row)[at.x + column] = saved[row * width + column]
             }
         }
-        Screen.damage.add(Rect(x: at.x, y: at.y, width: width, height: height))
+        damage.add(Rect(x: at.x, y: at.y, width: width, height: height))
         drawnAt = nil
     }
 
     /// After the frame is drawn: save what is under the sprite, draw the arrow.
-    static func draw() {
-        guard let at = position, let surface = Screen.surface else { return }
+    func draw(on surface: Surface, damage: inout DamageTracker) {
+        guard let at = position else { return }
+        let (width, height) = (SoftwareCursor.width, SoftwareCursor.height)
         for (row, line) in PointerCursor.shape.enumerated() where at.y + row < surface.height {
             let pixels = surface.row(at.y + row)
             for column in 0..<width where at.x + column < surface.width {
@@ -105,6 +108,6 @@ enum SoftwareCursor {
             }
         }
         drawnAt = at
-        Screen.damage.add(Rect(x: at.x, y: at.y, width: width, height: height))
+        damage.add(Rect(x: at.x, y: at.y, width: width, height: height))
     }
 }

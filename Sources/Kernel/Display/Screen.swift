@@ -13,31 +13,41 @@ typealias KernelGPU = VirtioGPU<KernelPlatform, KernelTransport>
 /// to the device without waiting for it; the next frame waits for the previous
 /// one's fence before it touches the pixels. Nothing runs while nothing
 /// changes, so an idle screen costs no CPU.
-enum Screen {
+final class Screen {
     enum Backend { case none, gpu, ramfb }
 
-    static var backend = Backend.none
-    static var surface: Surface? = nil
-    static var damage = DamageTracker(width: 0, height: 0)
-    static var size = Size.zero
-    static var gpu: KernelGPU? = nil
-    static var framebuffer: DMABuffer? = nil
-    static var resourceID: UInt32 = 0
-    static var scanouts: [GPUScanout] = []
-    static var lastFence: UInt64 = 0
+    let platform: KernelPlatform
+    var backend = Backend.none
+    var surface: Surface? = nil
+    var damage = DamageTracker(width: 0, height: 0)
+    var size = Size.zero
+    var gpu: KernelGPU? = nil
+    var framebuffer: DMABuffer? = nil
+    var resourceID: UInt32 = 0
+    var scanouts: [GPUScanout] = []
+    var lastFence: UInt64 = 0
     /// Set when something changed on screen; the render thread takes it.
-    static var frameRequested = false
-    static let frameQueue = WaitQueue(name: "frame")
+    var frameRequested = false
+    let frameQueue = WaitQueue(name: "frame")
     /// One frame at a time (the render thread, and the shell's `display` commands).
-    static let frameLock = KernelMutex("frame")
-    static var framesPresented: UInt64 = 0
+    let frameLock = KernelMutex("frame")
+    var framesPresented: UInt64 = 0
     /// Redraws everything (after a resize); set by whoever owns the screen's content.
-    static var redraw: (() -> Void)? = nil
+    var redraw: (() -> Void)? = nil
     /// Runs at the start of every frame, to draw what changed (the console's renderer).
-    static var beforePresent: (() -> Void)? = nil
+    var beforePresent: (() -> Void)? = nil
     static let frameMilliseconds: UInt64 = 16
+    /// The console follows size changes (set by whoever owns the screen's content).
+    var resized: ((Size) -> Void)? = nil
+    /// The GPU's cursor plane (virtio-gpu), or the sprite drawn into the frame (ramfb).
+    private(set) var pointerCursor: PointerCursor? = nil
+    let softwareCursor = SoftwareCursor()
 
-    static var backendName: String {
+    init(platform: KernelPlatform) {
+        self.platform = platform
+    }
+
+    var backendName: String {
         switch backend {
         case .none: return "none"
         case .gpu: return "virtio-gpu"
@@ -49,7 +59,7 @@ enum Screen {
 
     /// Call before drawing: the previous frame's transfers must have finished
     /// reading the pixels (its fence). Blocks the drawing thread until then.
-    static func beginDrawing() {
+    func beginDrawing() {
         guard let gpu else { return }
         if lastFence > gpu.completedFence {
             do throws(GPUError) { try gpu.waitForFence(lastFence) } catch { print("display: " + error.message) }
@@ -57,30 +67,40 @@ enum Screen {
         if let error = gpu.takeFrameError() { print("display: a frame failed: " + error.message) }
     }
 
-    static func markDamaged(_ rect: Rect) {
+    func markDamaged(_ rect: Rect) {
         damage.add(rect)
         scheduleFrame()
     }
 
-    static func markAllDamaged() {
+    func markAllDamaged() {
         damage.addAll()
         scheduleFrame()
     }
 
     /// When the last frame finished, and how long drawing and flushing it took.
-    static var lastFrameEnd = Instant(nanoseconds: 0)
-    static var lastFrameCost: UInt64 = 0
+    var lastFrameEnd = Instant(nanoseconds: 0)
+    var lastFrameCost: UInt64 = 0
 
     /// The earliest the next frame may start: a frame (16 ms) after the last one
     /// ended, or three times what it cost, whichever is later — so under a flood
     /// of output drawing takes at most a quarter of the time and parsing the rest.
-    static var nextFrameDue: Instant {
-        lastFrameEnd.adding(nanoseconds: max(frameMilliseconds * 1_000_000, 3 * lastFrameCost))
+    var nextFrameDue: Instant {
+        lastFrameEnd.adding(nanoseconds: max(Screen.frameMilliseconds * 1_000_000, 3 * lastFrameCost))
+    }
+
+    /// Moves the mouse pointer: the GPU's cursor plane, or the sprite on ramfb.
+    func movePointer(to point: Point) {
+        if let pointerCursor {
+            pointerCursor.move(to: point)
+        } else if backend == .ramfb {
+            softwareCursor.position = point
+            scheduleFrame()
+        }
     }
 
     /// Asks for a frame: at once if one is due (a key's echo shows without waiting
     /// for a tick), otherwise when the next one is. Any thread; never blocks.
-    static func scheduleFrame() {
+    func scheduleFrame() {
         guard !frameRequested, backend != .none else { return }
         frameRequested = true
         Threads.wakeAll(frameQueue)
@@ -88,7 +108,7 @@ enum Screen {
 
     /// The render thread: waits for a request, then for the frame to be due,
     /// then draws and sends it.
-    static func renderLoop() {
+    func renderLoop() {
         while true {
             lumen_irq_disable()
             while !frameRequested { _ = Threads.block(on: frameQueue) }
@@ -100,15 +120,15 @@ enum Screen {
         }
     }
 
-    static func startRenderThread() {
+    func startRenderThread() {
         guard backend != .none else { return }
-        if Threads.spawn(name: "render", priority: .console, stackKiB: 128, { renderLoop() }) == nil {
+        if Threads.spawn(name: "render", priority: .console, stackKiB: 128, { self.renderLoop() }) == nil {
             print("display: no render thread; the screen will not update")
         }
     }
 
     /// Draws what changed and sends the damaged rectangles to the device now.
-    static func present() {
+    func present() {
         frameLock.lock()
         defer { frameLock.unlock() }
         let start = GenericTimer.now()
@@ -117,9 +137,9 @@ enum Screen {
             lastFrameCost = lastFrameEnd.nanoseconds(since: start)
         }
         applyDisplayChange()
-        if backend == .ramfb { SoftwareCursor.restore() }
+        if backend == .ramfb, let surface { softwareCursor.restore(on: surface, damage: &damage) }
         beforePresent?()
-        if backend == .ramfb { SoftwareCursor.draw() }
+        if backend == .ramfb, let surface { softwareCursor.draw(on: surface, damage: &damage) }
         let rects = damage.take()
         guard !rects.isEmpty else { return }
         framesPresented += 1
@@ -136,7 +156,7 @@ enum Screen {
 
     /// Sets up the GPU: the mode (settings, else EDID's preferred mode, else the
     /// first enabled scanout's size), a resource with RAM behind it, every enabled scanout.
-    static func start(gpu: KernelGPU, requested: Size?) -> Bool {
+    func start(gpu: KernelGPU, requested: Size?) -> Bool {
         do throws(GPUError) {
             scanouts = try gpu.displayInfo()
             var mode = requested
@@ -157,7 +177,7 @@ enum Screen {
             self.gpu = gpu
             try createResource(gpu: gpu, size: mode)
             backend = .gpu
-            PointerCursor.start(gpu: gpu)
+            pointerCursor = PointerCursor(gpu: gpu, platform: platform)
             let enabled = scanouts.filter { $0.enabled }.map { String($0.index) }.joined(separator: ", ")
             bootLog("display: virtio-gpu \(mode.width)x\(mode.height) (from \(source)), scanouts " + enabled)
             return true
@@ -169,9 +189,9 @@ enum Screen {
 
     /// A new resource of `size` with fresh backing, shown on every enabled scanout;
     /// the old one is released afterwards.
-    static func createResource(gpu: KernelGPU, size: Size) throws(GPUError) {
+    func createResource(gpu: KernelGPU, size: Size) throws(GPUError) {
         let bytes = size.width * size.height * 4
-        guard let memory = Kernel.platform.allocateDMA(size: bytes, alignment: 4096) else { throw .outOfMemory }
+        guard let memory = platform.allocateDMA(size: bytes, alignment: 4096) else { throw .outOfMemory }
         let id = resourceID + 1
         do {
             try gpu.createResource(id, width: size.width, height: size.height)
@@ -181,7 +201,7 @@ enum Screen {
             }
             modeSetAt = GenericTimer.now()
         } catch {
-            Kernel.platform.freeDMA(memory)
+            platform.freeDMA(memory)
             throw error
         }
         let oldID = resourceID
@@ -196,12 +216,12 @@ enum Screen {
             try? gpu.detachBacking(oldID)
             try? gpu.unref(oldID)
         }
-        if let oldMemory { Kernel.platform.freeDMA(oldMemory) }
+        if let oldMemory { platform.freeDMA(oldMemory) }
     }
 
     /// The framebuffer as a scatter list of at most 1 MiB pieces: the device
     /// gathers them, so the pixels need not be physically contiguous.
-    static func backingSegments(_ memory: DMABuffer, bytes: Int) -> [(address: UInt64, length: UInt32)] {
+    func backingSegments(_ memory: DMABuffer, bytes: Int) -> [(address: UInt64, length: UInt32)] {
         var segments: [(address: UInt64, length: UInt32)] = []
         var offset = 0
         while offset < bytes {
@@ -214,7 +234,7 @@ enum Screen {
 
     /// The GPU's interrupt (events thread): answers are collected; a display
     /// change is left to the render thread, which owns the surface.
-    static func handleGPUInterrupt() {
+    func handleGPUInterrupt() {
         guard let gpu else { return }
         gpu.handleInterrupt()
         if gpu.displayChangePending { scheduleFrame() }
@@ -224,14 +244,14 @@ enum Screen {
     /// placeholder size soon after is the window's first size hint, not a user's
     /// resize (GTK sizes its window to the 640x480 "display not active" surface
     /// before the guest's mode arrives).
-    static var modeSetAt = Instant(nanoseconds: 0)
+    var modeSetAt = Instant(nanoseconds: 0)
     static let placeholderSize = Size(width: 640, height: 480)
 
     /// Render thread, under the frame lock: re-read the modes. If the first
     /// enabled scanout changed size, move to a resource of the new size (shown
     /// on every enabled scanout) and redraw; otherwise point newly enabled
     /// scanouts at the console and turn off the ones that went away.
-    static func applyDisplayChange() {
+    func applyDisplayChange() {
         guard let gpu, gpu.displayChangePending else { return }
         gpu.acknowledgeDisplayChange()
         guard let info = try? gpu.displayInfo() else { return }
@@ -240,14 +260,14 @@ enum Screen {
         if let first = info.first(where: { $0.enabled }), first.width > 0, first.height > 0,
            first.width != size.width || first.height != size.height {
             let requested = Size(width: first.width, height: first.height)
-            if requested == placeholderSize, GenericTimer.now() < modeSetAt.adding(milliseconds: 3000) {
+            if requested == Screen.placeholderSize, GenericTimer.now() < modeSetAt.adding(milliseconds: 3000) {
                 print("display: the window's first size hint (\(first.width)x\(first.height)) ignored; keeping \(size.width)x\(size.height)")
                 return
             }
             do {
                 try createResource(gpu: gpu, size: Size(width: first.width, height: first.height))
                 print("display: resized to \(first.width)x\(first.height)")
-                KernelConsole.displayResized()
+                resized?(size)
                 redraw?()
                 markAllDamaged()
             } catch {

@@ -6,16 +6,16 @@ import Graphics
 enum TestPattern {
     static let bars: [UInt32] = [0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000]
 
-    static func draw() {
-        guard let surface = Screen.surface else { return }
-        Screen.beginDrawing()
+    static func draw(on screen: Screen) {
+        guard let surface = screen.surface else { return }
+        screen.beginDrawing()
         let width = surface.width, height = surface.height
         for y in 0..<height {
             let row = surface.row(y)
             for x in 0..<width {
                 let pixel: UInt32
                 if y < height / 2 {
-                    pixel = bars[x * 8 / width]
+                    pixel = TestPattern.bars[x * 8 / width]
                 } else if y < height * 3 / 4 {
                     pixel = (x / 16 + y / 16) & 1 == 0 ? 0xffffff : 0x000000
                 } else {
@@ -25,6 +25,6 @@ enum TestPattern {
                 row[x] = pixel
             }
         }
-        Screen.markAllDamaged()
+        screen.markAllDamaged()
     }
 }

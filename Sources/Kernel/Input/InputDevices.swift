@@ -10,21 +10,37 @@ typealias KernelInput = VirtioInput<KernelPlatform, KernelTransport>
 /// Every virtio-input device: keyboards feed one keyboard state (keymap, locks,
 /// autorepeat, xterm encoding), lock changes light the LEDs of every keyboard,
 /// mice and tablets move one pointer.
-enum InputDevices {
-    static var devices: [KernelInput] = []
-    static var keyboard = KeyboardInput(keymap: Keymap.builtinUS)
-    static var keymapName = "us"
-    static var repeatScheduled: UInt64? = nil
+final class InputDevices {
+    private(set) var devices: [KernelInput] = []
+    private var keyboard: KeyboardInput
+    private(set) var keymapName = "us"
+    private var repeatScheduled: UInt64? = nil
+    let console: KernelConsole
+    let timer: GenericTimer
+    let pointer: Pointer
+    /// Autorepeat from `lumen.repeat.delay=MS` and `lumen.repeat.rate=PER_SECOND`
+    /// (defaults 500 ms and 30/s; rate 0 turns repeat off).
+    let autorepeat: Autorepeat
 
-    static func start(_ registry: DeviceRegistry<KernelPlatform>) {
-        loadKeymap(Kernel.settings.keymap ?? "us", quiet: false)
+    /// Starts a driver on every virtio-input device; keys go to `console`,
+    /// the pointer to `screen`'s consoles.
+    init(devices virtio: VirtioDevices, settings: LumenSettings, console: KernelConsole, screen: Screen,
+         timer: GenericTimer) {
+        self.console = console
+        self.timer = timer
+        pointer = Pointer(screen: screen, console: console)
+        autorepeat = Autorepeat(delayMilliseconds: UInt64(settings.repeatDelay ?? 500),
+                                ratePerSecond: UInt32(settings.repeatRate ?? 30))
+        keyboard = KeyboardInput(keymap: Keymap.builtinUS, autorepeat: autorepeat)
+        loadKeymap(settings.keymap ?? "us", quiet: false)
+        let registry = virtio.registry
         while let (index, transport) = registry.claim(type: DeviceType.input, driver: "input") {
             let interrupt = registry.devices[index].interrupt
             do {
-                let input = try KernelInput(platform: Kernel.platform, transport: transport, interrupt: interrupt)
+                let input = try KernelInput(platform: virtio.platform, transport: transport, interrupt: interrupt)
                 registry.recordNegotiated(index, input.features)
-                input.frameHandler = { frame in handle(frame, from: input) }
-                if let interrupt { _ = Kernel.platform.registerInterrupt(interrupt) { input.handleInterrupt() } }
+                input.frameHandler = { frame in self.handle(frame, from: input) }
+                if let interrupt { _ = virtio.platform.registerInterrupt(interrupt) { input.handleInterrupt() } }
                 devices.append(input)
                 let classes = input.info.classes
                 var kinds: [String] = []
@@ -42,7 +58,7 @@ enum InputDevices {
 
     /// Picks a keymap by name from the embedded table (us when unknown or broken).
     @discardableResult
-    static func loadKeymap(_ name: String, quiet: Bool = true) -> Bool {
+    func loadKeymap(_ name: String, quiet: Bool = true) -> Bool {
         guard var entry = lumen_keymaps() else { return false }
         while let namePointer = entry.pointee.name {
             if String(cString: namePointer) == name, let start = entry.pointee.start, let end = entry.pointee.end {
@@ -52,7 +68,7 @@ enum InputDevices {
                 }()
                 switch parsed {
                 case .success(let keymap):
-                    keyboard = KeyboardInput(keymap: keymap, locks: keyboard.leds, autorepeat: configuredAutorepeat)
+                    keyboard = KeyboardInput(keymap: keymap, locks: keyboard.leds, autorepeat: autorepeat)
                     keymapName = name
                     if !quiet { bootLog("keyboard: keymap \(name)") }
                     return true
@@ -67,15 +83,8 @@ enum InputDevices {
         return false
     }
 
-    /// Autorepeat from `lumen.repeat.delay=MS` and `lumen.repeat.rate=PER_SECOND`
-    /// (defaults 500 ms and 30/s; rate 0 turns repeat off).
-    static var configuredAutorepeat: Autorepeat {
-        Autorepeat(delayMilliseconds: UInt64(Kernel.settings.repeatDelay ?? 500),
-                   ratePerSecond: UInt32(Kernel.settings.repeatRate ?? 30))
-    }
-
     /// Names of the embedded keymaps.
-    static var keymapNames: [String] {
+    static func keymapNames() -> [String] {
         var names: [String] = []
         guard var entry = lumen_keymaps() else { return names }
         while let namePointer = entry.pointee.name {
@@ -85,10 +94,10 @@ enum InputDevices {
         return names
     }
 
-    static var currentLEDs: InputLEDs { InputLEDs(rawValue: UInt16(keyboard.leds.rawValue)) }
+    var currentLEDs: InputLEDs { InputLEDs(rawValue: UInt16(keyboard.leds.rawValue)) }
 
     /// `led caps on` and friends: the lock changes as if its key were pressed.
-    static func setLock(_ lock: Locks, on: Bool) {
+    func setLock(_ lock: Locks, on: Bool) {
         var locks = keyboard.leds
         if on { locks.insert(lock) } else { locks.remove(lock) }
         keyboard.state.setLocks(locks)
@@ -97,58 +106,58 @@ enum InputDevices {
 
     // MARK: - Events
 
-    static func handle(_ frame: InputFrame, from device: KernelInput) {
+    func handle(_ frame: InputFrame, from device: KernelInput) {
         let classes = device.info.classes
         if classes.contains(.keyboard) || classes.isEmpty {
             // Cursor keys follow the mode the program on the screen asked for (DECCKM).
-            keyboard.encoder.applicationCursorKeys = KernelConsole.applicationCursorKeys
+            keyboard.encoder.applicationCursorKeys = console.applicationCursorKeys
             for event in frame.keyEvents where event.code < 0x100 {
                 deliver(keyboard.handleKey(code: event.code, value: event.value, at: GenericTimer.now().nanoseconds))
             }
         }
         if classes.contains(.mouse) || classes.contains(.tablet) {
-            Pointer.handle(frame, from: device)
+            pointer.handle(frame, from: device)
         }
         scheduleRepeat()
     }
 
     /// Sends key bytes to the active console's program and carries out console actions.
-    static func deliver(_ output: KeyOutput) {
+    func deliver(_ output: KeyOutput) {
         if output.ledsChanged {
             for device in devices where device.info.classes.contains(.keyboard) { device.setLEDs(currentLEDs) }
-            KernelConsole.setOutputPaused(keyboard.leds.contains(.scrollLock))
+            console.setOutputPaused(keyboard.leds.contains(.scrollLock))
         }
         for action in output.actions {
             switch action {
-            case .scrollPageUp: KernelConsole.scrollView(lines: max(1, KernelConsole.activeRows / 2))
-            case .scrollPageDown: KernelConsole.scrollView(lines: -max(1, KernelConsole.activeRows / 2))
-            case .switchConsole(let index): KernelConsole.switchTo(index)
-            case .fontLarger: _ = KernelConsole.setFontSize(KernelConsole.fontSize + 2)
-            case .fontSmaller: _ = KernelConsole.setFontSize(KernelConsole.fontSize - 2)
-            case .fontReset: _ = KernelConsole.setFontSize(Kernel.settings.fontSize ?? KernelConsole.defaultPixelSize)
+            case .scrollPageUp: console.scrollPage(down: false)
+            case .scrollPageDown: console.scrollPage(down: true)
+            case .switchConsole(let index): console.switchTo(index)
+            case .fontLarger: _ = console.setFontSize(console.fontSize + 2)
+            case .fontSmaller: _ = console.setFontSize(console.fontSize - 2)
+            case .fontReset: _ = console.setFontSize(console.configuredPixelSize)
             }
         }
-        if !output.bytes.isEmpty { KernelConsole.input(output.bytes) }
+        if !output.bytes.isEmpty { console.input(output.bytes) }
     }
 
     /// Software autorepeat: one timer at the next repeat deadline.
-    static func scheduleRepeat() {
+    func scheduleRepeat() {
         guard let deadline = keyboard.nextDeadline else { return }
         if let scheduled = repeatScheduled, scheduled <= deadline { return }
         repeatScheduled = deadline
         let now = GenericTimer.now().nanoseconds
         let milliseconds = deadline > now ? (deadline - now + 999_999) / 1_000_000 : 0
-        GenericTimer.schedule(afterMilliseconds: milliseconds) {
-            repeatScheduled = nil
-            keyboard.encoder.applicationCursorKeys = KernelConsole.applicationCursorKeys
-            deliver(keyboard.tick(at: GenericTimer.now().nanoseconds))
-            scheduleRepeat()
+        timer.schedule(afterMilliseconds: milliseconds) {
+            self.repeatScheduled = nil
+            self.keyboard.encoder.applicationCursorKeys = self.console.applicationCursorKeys
+            self.deliver(self.keyboard.tick(at: GenericTimer.now().nanoseconds))
+            self.scheduleRepeat()
         }
     }
 
     /// One line per device for the `input` command.
-    static func report() -> [String] {
-        var lines = ["keymap " + keymapName + ", locks:" + lockNames(InputLEDs(rawValue: UInt16(keyboard.leds.rawValue)))]
+    func report() -> [String] {
+        var lines = ["keymap " + keymapName + ", locks:" + InputDevices.lockNames(InputLEDs(rawValue: UInt16(keyboard.leds.rawValue)))]
         for (index, device) in devices.enumerated() {
             let classes = device.info.classes
             var kinds: [String] = []
@@ -156,7 +165,7 @@ enum InputDevices {
             if classes.contains(.mouse) { kinds.append("mouse") }
             if classes.contains(.tablet) { kinds.append("tablet") }
             var line = "\(index + 1): \"" + device.info.name + "\" " + (kinds.isEmpty ? "unused" : kinds.joined(separator: "+"))
-            if classes.contains(.keyboard) { line += ", LEDs" + lockNames(device.sentLEDs ?? []) }
+            if classes.contains(.keyboard) { line += ", LEDs" + InputDevices.lockNames(device.sentLEDs ?? []) }
             lines.append(line)
         }
         return lines
@@ -170,7 +179,7 @@ enum InputDevices {
         return names.isEmpty ? " none" : names
     }
 
-    static func shutdownAll() {
+    func shutdownAll() {
         for device in devices { device.shutdown() }
     }
 }

@@ -1,3 +1,4 @@
+import Console
 import Drivers
 import Platform
 import Graphics
@@ -5,14 +6,20 @@ import Graphics
 /// One pointer for every mouse and tablet: relative motion adds up, absolute
 /// positions are scaled by the axis ranges from ABS_INFO. Shown with the GPU's
 /// cursor plane; the wheel scrolls the scrollback; buttons select and paste.
-enum Pointer {
-    static var position = Point(x: 0, y: 0)
-    static var buttons: UInt16 = 0
+final class Pointer {
+    private(set) var position = Point(x: 0, y: 0)
     /// BTN_LEFT, BTN_RIGHT, BTN_MIDDLE.
     static let left: UInt16 = 0x110, right: UInt16 = 0x111, middle: UInt16 = 0x112
+    let screen: Screen
+    let console: KernelConsole
 
-    static func handle(_ frame: InputFrame, from device: KernelInput) {
-        guard let surface = Screen.surface else { return }
+    init(screen: Screen, console: KernelConsole) {
+        self.screen = screen
+        self.console = console
+    }
+
+    func handle(_ frame: InputFrame, from device: KernelInput) {
+        guard let surface = screen.surface else { return }
         var moved = false
         if let x = frame.absolute(AbsoluteAxis.x), let info = device.info.capabilities.absoluteInfo(axis: AbsoluteAxis.x) {
             position.x = info.scale(x, to: surface.width)
@@ -30,17 +37,18 @@ enum Pointer {
         }
         position.x = min(max(position.x, 0), surface.width - 1)
         position.y = min(max(position.y, 0), surface.height - 1)
+        let consoles = console.consoles
         if moved {
-            PointerCursor.move(to: position)
-            Selection.pointerMoved(to: position)
+            screen.movePointer(to: position)
+            consoles?.pointerMoved(to: position)
         }
         let wheel = frame.relative(RelativeAxis.wheel)
-        if wheel != 0 { KernelConsole.scrollView(lines: wheel * 3) }
+        if wheel != 0 { console.scrollView(lines: wheel * 3) }
         for event in frame.keyEvents where event.code >= 0x110 && event.code <= 0x112 {
             let pressed = event.value != 0
             switch event.code {
-            case left: pressed ? Selection.begin(at: position) : Selection.end(at: position)
-            case middle: if pressed { Selection.paste() }
+            case Pointer.left: pressed ? consoles?.pointerPressed(at: position) : consoles?.pointerReleased(at: position)
+            case Pointer.middle: if pressed { consoles?.paste() }
             default: break
             }
         }

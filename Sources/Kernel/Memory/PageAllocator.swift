@@ -97,22 +97,30 @@ struct PageAllocator {
     }
 }
 
-/// RAM bookkeeping for the whole kernel.
-enum Memory {
-    static var pages = PageAllocator(start: 0, end: 0)
-    static var ramBase: UInt64 = 0
-    static var ramSize: UInt64 = 0
-    static var heapStart: UInt64 = 0
+/// RAM: the heap from the kernel image's end up, pages for DMA buffers and
+/// thread stacks from the top down. Built first at boot; the platform (DMA)
+/// and the threads (stacks) are handed it.
+final class PhysicalMemory {
+    var pages: PageAllocator
+    let ramBase: UInt64
+    let ramSize: UInt64
+    let heapStart: UInt64
 
-    /// Lays out RAM after the image: the heap from the kernel's end, pages from the top.
-    static func initialize(ramBase: UInt64, ramSize: UInt64) {
+    private init(pages: PageAllocator, ramBase: UInt64, ramSize: UInt64, heapStart: UInt64) {
+        self.pages = pages
         self.ramBase = ramBase
         self.ramSize = ramSize
-        let kernelEnd = UInt64(lumen_kernel_end())
-        heapStart = kernelEnd
-        pages = PageAllocator(start: kernelEnd, end: ramBase + ramSize)
-        lumen_heap_init(UInt(kernelEnd), UInt(pages.heapLimit))
+        self.heapStart = heapStart
     }
 
-    static var heapInUse: UInt64 { UInt64(lumen_heap_break()) - heapStart }
+    /// Lays out RAM after the image and starts the C heap, then makes the
+    /// object (the first thing on the heap).
+    static func start(ramBase: UInt64, ramSize: UInt64) -> PhysicalMemory {
+        let kernelEnd = UInt64(lumen_kernel_end())
+        let pages = PageAllocator(start: kernelEnd, end: ramBase + ramSize)
+        lumen_heap_init(UInt(kernelEnd), UInt(pages.heapLimit))
+        return PhysicalMemory(pages: pages, ramBase: ramBase, ramSize: ramSize, heapStart: kernelEnd)
+    }
+
+    var heapInUse: UInt64 { UInt64(lumen_heap_break()) - heapStart }
 }

@@ -10,8 +10,8 @@ import Storage
 /// arrives, the file is read in 64 KiB pieces as TCP's send buffer takes them,
 /// and the connection is closed after the body. It runs on its own background
 /// thread, woken by the network; it shares the disks with the shell through the
-/// file layer's lock (`Files.fat`), so it serves while commands run.
-enum HTTPServer {
+/// file layer's lock (`files.fat`), so it serves while commands run.
+final class HTTPServer {
     final class Client {
         let connection: TCPConnection
         var parser = HTTPRequestParser()
@@ -31,20 +31,30 @@ enum HTTPServer {
         }
     }
 
-    static var listener: TCPListener? = nil
-    static var port: UInt16 = 0
-    static var clients: [Client] = []
-    static var served = 0
+    let files: Files
+    /// The network whose TCP it listens on (nil without a network device).
+    let net: Net?
+    var listener: TCPListener? = nil
+    var port: UInt16 = 0
+    var clients: [Client] = []
+    var served = 0
     static let pieceBytes = 64 << 10
 
-    static var isRunning: Bool { listener != nil }
+    var isRunning: Bool { listener != nil }
 
-    static func start(port: UInt16) -> String? {
-        guard let tcp = Net.tcp else { return "no network device" }
+    /// The server, not yet listening; the network wakes it when it has news.
+    init(files: Files, net: Net?) {
+        self.files = files
+        self.net = net
+        net?.activity = { if self.isRunning { self.wake() } }
+    }
+
+    func start(port: UInt16) -> String? {
+        guard let tcp = net?.tcp else { return "no network device" }
         if listener != nil { return "already serving on port \(self.port) (httpd stop first)" }
         guard let listener = tcp.listen(port: port, backlog: 16) else { return "port \(port) is in use" }
         if thread == nil {
-            thread = Threads.spawn(name: "httpd", priority: .background) { runThread() }
+            thread = Threads.spawn(name: "httpd", priority: .background) { self.runThread() }
             guard thread != nil else { listener.close(); return "no memory for the server's thread" }
         }
         self.listener = listener
@@ -52,7 +62,7 @@ enum HTTPServer {
         return nil
     }
 
-    static func stop() {
+    func stop() {
         listener?.close()
         listener = nil
         for client in clients { client.connection.abort() }
@@ -60,20 +70,20 @@ enum HTTPServer {
     }
 
     /// The server's thread sleeps here until the network has news.
-    static let queue = WaitQueue(name: "httpd")
-    static var thread: ScheduledThread? = nil
+    let queue = WaitQueue(name: "httpd")
+    var thread: ScheduledThread? = nil
 
     /// Set by `wake`, taken by the thread: news that came while it was serving
     /// is not lost.
-    static var woken = false
+    var woken = false
 
     /// Frames came in or the network ticked (events thread).
-    static func wake() {
+    func wake() {
         woken = true
         Threads.wakeAll(queue)
     }
 
-    static func runThread() {
+    func runThread() {
         while true {
             lumen_irq_disable()
             if !woken { _ = Threads.block(on: queue, until: GenericTimer.now().adding(milliseconds: 250)) }
@@ -83,7 +93,7 @@ enum HTTPServer {
         }
     }
 
-    static func serve() {
+    func serve() {
         guard let listener else { return }
         let now = Net.milliseconds()
         while clients.count < 32, let connection = listener.accept() { clients.append(Client(connection: connection, now: now)) }
@@ -91,7 +101,7 @@ enum HTTPServer {
         clients.removeAll { $0.finished }
     }
 
-    static func advance(_ client: Client, now: UInt64) {
+    func advance(_ client: Client, now: UInt64) {
         let connection = client.connection
         if connection.error != nil || connection.state == .closed || now - client.started > 120_000 {
             connection.abort()
@@ -117,14 +127,14 @@ enum HTTPServer {
                 if !client.pending.isEmpty { return }
             }
             guard let file = client.file, client.fileOffset < client.fileSize else { break }
-            let size = Int(min(UInt64(pieceBytes), client.fileSize - client.fileOffset))
+            let size = Int(min(UInt64(HTTPServer.pieceBytes), client.fileSize - client.fileOffset))
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
             defer { buffer.deallocate() }
             let count: Int
             do throws(FilesError) {
-                let (volume, inner) = try Files.route(file)
+                let (volume, inner) = try files.route(file)
                 let offset = client.fileOffset
-                count = try Files.fat { () throws(FATError) in try volume.read(inner, offset: offset, into: buffer) }
+                count = try files.fat { () throws(FATError) in try volume.read(inner, offset: offset, into: buffer) }
             } catch {
                 connection.abort()
                 client.finished = true
@@ -138,7 +148,7 @@ enum HTTPServer {
     }
 
     /// The request is complete: decide what to send.
-    static func begin(_ client: Client) {
+    func begin(_ client: Client) {
         client.sending = true
         let parser = client.parser
         guard parser.method == "GET" || parser.method == "HEAD" else {
@@ -152,15 +162,15 @@ enum HTTPServer {
         }
         let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         do throws(FilesError) {
-            let isDirectory = trimmed == "/" ? true : try Files.info(trimmed).isDirectory
+            let isDirectory = trimmed == "/" ? true : try files.info(trimmed).isDirectory
             if isDirectory {
-                let entries = try Files.list(trimmed).map {
+                let entries = try files.list(trimmed).map {
                     HTTPDirectoryEntry(name: $0.name, isDirectory: $0.isDirectory, size: Int(truncatingIfNeeded: $0.size))
                 }.sorted { $0.name < $1.name }
                 respond(client, HTTPResponse.directoryListing(path: path, entries: entries).serialised(includeBody: !parser.isHead))
                 return
             }
-            let info = try Files.info(trimmed)
+            let info = try files.info(trimmed)
             client.pending = HTTPResponse.head(statusCode: 200, contentType: HTTPResponse.contentType(forPath: trimmed),
                                                contentLength: Int(info.size))
             if !parser.isHead {
@@ -177,14 +187,14 @@ enum HTTPServer {
     }
 
     /// A whole answer (an error page or a listing): sent, then the connection closes.
-    static func respond(_ client: Client, _ bytes: [UInt8]) {
+    func respond(_ client: Client, _ bytes: [UInt8]) {
         client.sending = true
         client.pending = bytes
         client.file = nil
         served += 1
     }
 
-    static func finish(_ client: Client) {
+    func finish(_ client: Client) {
         client.connection.close()
         client.finished = true
     }

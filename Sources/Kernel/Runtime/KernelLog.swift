@@ -51,7 +51,7 @@ func hex(_ value: UInt64, digits: Int = 8) -> String {
 @_cdecl("lumen_panic")
 func lumenPanic(_ message: UnsafePointer<CChar>) -> Never {
     lumen_irq_disable()
-    SerialOutput.flush()
+    ConsoleOutput.installed?.serial.flush()
     KernelLog.write("\npanic: ")
     var pointer = message
     while pointer.pointee != 0 { UART.put(UInt8(bitPattern: pointer.pointee)); pointer += 1 }

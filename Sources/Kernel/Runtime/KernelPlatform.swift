@@ -10,29 +10,35 @@ struct KernelPlatform: Platform {
     /// The MMIO hole below RAM that the MMU maps as Device memory.
     static let deviceSpaceEnd: UInt64 = 0x4000_0000
 
+    let memory: PhysicalMemory
+    let events: EventLoop
+
     func mapDevice(base: UInt64, size: Int) -> KernelRegisters? {
-        guard size > 0, base < KernelPlatform.deviceSpaceEnd,
-              UInt64(size) <= KernelPlatform.deviceSpaceEnd - base
-        else { return nil }
+        KernelPlatform.mapDevice(base: base, size: size)
+    }
+
+    /// A register window in device space (also before the platform exists).
+    static func mapDevice(base: UInt64, size: Int) -> KernelRegisters? {
+        guard size > 0, base < deviceSpaceEnd, UInt64(size) <= deviceSpaceEnd - base else { return nil }
         return KernelRegisters(base: base, size: size)
     }
 
     func registerInterrupt(_ irq: Int, handler: @escaping () -> Void) -> Bool {
-        EventLoop.register(irq, handler: handler)
+        events.register(irq, handler: handler)
     }
 
     /// Blocks the calling thread; returns as soon as `irq` has fired since the
     /// previous wait on it returned, so an interrupt that arrives between a
     /// driver's kick and its wait is not lost.
     func waitForInterrupt(_ irq: Int, until deadline: Instant) -> Bool {
-        EventLoop.waitForInterrupt(irq, until: deadline)
+        events.waitForInterrupt(irq, until: deadline)
     }
 
     func allocateDMA(size: Int, alignment: Int) -> DMABuffer? {
         guard size > 0 else { return nil }
         let pages = (size + PageAllocator.pageSize - 1) / PageAllocator.pageSize
         let alignPages = max(1, (alignment + PageAllocator.pageSize - 1) / PageAllocator.pageSize)
-        guard let physical = Memory.pages.allocate(pages: pages, alignmentPages: alignPages),
+        guard let physical = memory.pages.allocate(pages: pages, alignmentPages: alignPages),
               let pointer = UnsafeMutableRawPointer(bitPattern: UInt(physical))
         else { return nil }
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: pages * PageAllocator.pageSize)
@@ -41,7 +47,7 @@ struct KernelPlatform: Platform {
 
     func freeDMA(_ buffer: DMABuffer) {
         let pages = (buffer.size + PageAllocator.pageSize - 1) / PageAllocator.pageSize
-        Memory.pages.free(buffer.physicalAddress, pages: pages)
+        memory.pages.free(buffer.physicalAddress, pages: pages)
     }
 
     /// RAM is identity-mapped.

@@ -1,11 +1,14 @@
+import Console
 import Drivers
 import Graphics
 import Platform
 
 /// `display` and `edid`: what the screen is, its driver's statistics, and tools to
 /// measure it (a damage flush of one rectangle; full-frame and one-line timings).
-enum DisplayCommands {
-    static func display(_ arguments: [Substring]) {
+struct DisplayCommands {
+    let machine: Machine
+
+    func display(_ arguments: [Substring]) {
         switch arguments.first {
         case nil: info()
         case "damage"?: damage(Array(arguments.dropFirst()))
@@ -15,15 +18,15 @@ enum DisplayCommands {
         }
     }
 
-    static func info() {
-        guard Screen.backend != .none else {
+    func info() {
+        guard machine.screen.backend != .none else {
             print("display: none")
             return
         }
-        print("display: " + Screen.backendName + " \(Screen.size.width)x\(Screen.size.height), \(Screen.framesPresented) frames presented")
-        if let gpu = Screen.gpu {
+        print("display: " + machine.screen.backendName + " \(machine.screen.size.width)x\(machine.screen.size.height), \(machine.screen.framesPresented) frames presented")
+        if let gpu = machine.screen.gpu {
             let s = gpu.statistics
-            print("virtio-gpu: resource \(Screen.resourceID), scanouts " + Screen.scanouts.map { scanout in
+            print("virtio-gpu: resource \(machine.screen.resourceID), scanouts " + machine.screen.scanouts.map { scanout in
                 "\(scanout.index):\(scanout.width)x\(scanout.height)" + (scanout.enabled ? "" : "(off)")
             }.joined(separator: " "))
             print("virtio-gpu: \(s.commands) commands, \(s.transfers) transfers, \(s.bytesTransferred) bytes transferred, "
@@ -32,77 +35,76 @@ enum DisplayCommands {
     }
 
     /// Fills one rectangle and presents it at once; prints what the transfer moved.
-    static func damage(_ arguments: [Substring]) {
+    func damage(_ arguments: [Substring]) {
         let numbers = arguments.compactMap { Int($0) }
-        guard numbers.count == 4, let surface = Screen.surface else {
+        guard numbers.count == 4, let surface = machine.screen.surface else {
             print("usage: display damage X Y W H")
             return
         }
         let rect = Rect(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]).clamped(to: surface.size)
-        Screen.present()  // send anything already pending first, so the figure is this rectangle's alone
-        let start = Screen.gpu?.statistics.bytesTransferred ?? 0
-        Screen.beginDrawing()
+        machine.screen.present()  // send anything already pending first, so the figure is this rectangle's alone
+        let start = machine.screen.gpu?.statistics.bytesTransferred ?? 0
+        machine.screen.beginDrawing()
         surface.fill(rect, color: Color(xrgb: 0x00ff_8000))
-        Screen.damage.add(rect)
-        Screen.present()
-        let after = Screen.gpu?.statistics.bytesTransferred ?? 0
+        machine.screen.damage.add(rect)
+        machine.screen.present()
+        let after = machine.screen.gpu?.statistics.bytesTransferred ?? 0
         print("display damage: \(rect.width)x\(rect.height) at \(rect.x),\(rect.y): \(after - start) bytes transferred")
     }
 
     /// The console's worst case: every cell of a screen full of text drawn
     /// from the glyph cache and the whole frame presented (a console switch or
     /// a font change does this). The text goes to the active console.
-    static func consoleRedraw() {
-        guard KernelConsole.started, Screen.surface != nil else { return }
-        let rows = KernelConsole.activeRows
+    func consoleRedraw() {
+        guard let consoles = machine.console.consoles else { return }
+        let rows = consoles.rows, columns = consoles.columns
         var text: [UInt8] = []
         for row in 0 ..< rows {
             text += [13, 10]
-            for column in 0 ..< KernelConsole.activeColumns - 1 { text.append(UInt8(0x21 + (row * 7 + column) % 94)) }
+            for column in 0 ..< columns - 1 { text.append(UInt8(0x21 + (row * 7 + column) % 94)) }
         }
-        text.withUnsafeBufferPointer { KernelConsole.write($0) }
+        consoles.ttys[consoles.active].write(text)
         let redraws = 10
         let start = GenericTimer.now()
         for _ in 0 ..< redraws {
-            KernelConsole.forceRedraw = true
-            KernelConsole.render()
-            Screen.present()
-            if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
+            consoles.redrawAll()
+            machine.screen.present()
+            if let gpu = machine.screen.gpu { try? gpu.waitForFence(machine.screen.lastFence) }
         }
         let each = GenericTimer.now().nanoseconds(since: start) / UInt64(redraws)
-        print("display bench: full console redraw (\(KernelConsole.activeColumns)x\(rows) cells, drawn and presented): "
+        print("display bench: full console redraw (\(columns)x\(rows) cells, drawn and presented): "
               + "\(each / 1000) us")
     }
 
     /// Shows the hardware pointer at X, Y (virtio-gpu's cursor queue).
-    static func cursor(_ arguments: [Substring]) {
+    func cursor(_ arguments: [Substring]) {
         let numbers = arguments.compactMap { Int($0) }
         guard numbers.count == 2 else {
             print("usage: display cursor X Y")
             return
         }
-        guard let gpu = Screen.gpu, PointerCursor.memory != nil else {
+        guard let gpu = machine.screen.gpu, let cursor = machine.screen.pointerCursor, cursor.isAvailable else {
             print("display cursor: no hardware cursor (virtio-gpu only)")
             return
         }
-        PointerCursor.move(to: Point(x: numbers[0], y: numbers[1]))
+        cursor.move(to: Point(x: numbers[0], y: numbers[1]))
         print("display cursor: at \(numbers[0]),\(numbers[1]), \(gpu.statistics.cursorUpdates) cursor commands sent")
     }
 
     /// Full-screen frames per second, and the time to flush one text line.
-    static func bench() {
-        guard let surface = Screen.surface else {
+    func bench() {
+        guard let surface = machine.screen.surface else {
             print("display bench: no display")
             return
         }
         let frames = 30
         let start = GenericTimer.now()
         for frame in 0..<frames {
-            Screen.beginDrawing()
+            machine.screen.beginDrawing()
             surface.clear(frame & 1 == 0 ? Color(xrgb: 0x0020_2020) : Color(xrgb: 0x0040_4040))
-            Screen.damage.addAll()
-            Screen.present()
-            if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
+            machine.screen.damage.addAll()
+            machine.screen.present()
+            if let gpu = machine.screen.gpu { try? gpu.waitForFence(machine.screen.lastFence) }
         }
         let elapsed = GenericTimer.now().nanoseconds(since: start)
         let fps = elapsed > 0 ? UInt64(frames) * 1_000_000_000 * 100 / elapsed : 0
@@ -112,28 +114,28 @@ enum DisplayCommands {
         let flushes = 100
         let lineStart = GenericTimer.now()
         for index in 0..<flushes {
-            Screen.beginDrawing()
+            machine.screen.beginDrawing()
             surface.fill(line, color: index & 1 == 0 ? Color.white : Color.gray)
-            Screen.damage.add(line)
-            Screen.present()
-            if let gpu = Screen.gpu { try? gpu.waitForFence(Screen.lastFence) }
+            machine.screen.damage.add(line)
+            machine.screen.present()
+            if let gpu = machine.screen.gpu { try? gpu.waitForFence(machine.screen.lastFence) }
         }
         let perLine = GenericTimer.now().nanoseconds(since: lineStart) / UInt64(flushes)
         print("display bench: one-line flush (\(line.width)x\(line.height)): \(perLine / 1000) us")
         consoleRedraw()
-        Screen.redraw?()
-        Screen.present()
+        machine.screen.redraw?()
+        machine.screen.present()
     }
 
     /// The raw EDID of scanout 0 in hex, and what it says.
-    static func edid() {
-        guard let gpu = Screen.gpu else {
+    func edid() {
+        guard let gpu = machine.screen.gpu else {
             print("edid: no virtio-gpu")
             return
         }
         do throws(GPUError) {
             let bytes = try gpu.edid(scanout: 0)
-            bytes.withUnsafeBytes { SystemCommands.printHex($0) }
+            bytes.withUnsafeBytes { SystemCommands(machine: machine).printHex($0) }
             let parsed: Result<EDID, EDIDError> = bytes.withUnsafeBytes { raw in
                 do throws(EDIDError) { return .success(try EDID(bytes: raw)) } catch { return .failure(error) }
             }

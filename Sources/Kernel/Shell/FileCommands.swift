@@ -4,29 +4,31 @@ import Storage
 
 /// The shell's file commands, over `Files` (the FAT volumes on the disks).
 /// Errors are one line, "NAME: PATH: what went wrong", and a status of 1.
-enum FileCommands {
-    static var all: [KernelCommand] {
+struct FileCommands {
+    let machine: Machine
+
+    func all() -> [KernelCommand] {
         [
             KernelCommand(name: "ls", summary: "list a directory", usage: "ls [-l] [PATH...]", run: ls),
             KernelCommand(name: "cat", summary: "print files (or standard input)", usage: "cat [FILE...]", run: cat),
             KernelCommand(name: "cp", summary: "copy a file", usage: "cp SOURCE TARGET", run: cp),
             KernelCommand(name: "mv", summary: "move or rename a file or directory", usage: "mv SOURCE TARGET", run: mv),
             KernelCommand(name: "rm", summary: "remove files", usage: "rm FILE...", run: { context in
-                each(&context) { path throws(FilesError) in try Files.remove(path) }
+                each(&context) { path throws(FilesError) in try machine.files.remove(path) }
             }),
             KernelCommand(name: "mkdir", summary: "make directories", usage: "mkdir DIRECTORY...", run: { context in
-                each(&context) { path throws(FilesError) in try Files.makeDirectory(path) }
+                each(&context) { path throws(FilesError) in try machine.files.makeDirectory(path) }
             }),
             KernelCommand(name: "rmdir", summary: "remove empty directories", usage: "rmdir DIRECTORY...", run: { context in
-                each(&context) { path throws(FilesError) in try Files.removeDirectory(path) }
+                each(&context) { path throws(FilesError) in try machine.files.removeDirectory(path) }
             }),
             KernelCommand(name: "touch", summary: "create files or update their time", usage: "touch FILE...", run: { context in
-                each(&context) { path throws(FilesError) in try Files.touch(path) }
+                each(&context) { path throws(FilesError) in try machine.files.touch(path) }
             }),
             KernelCommand(name: "df", summary: "size and free space of each volume", usage: "df", run: df),
             KernelCommand(name: "sync", summary: "write every cached change to the disks", usage: "sync", run: { context in
                 var failed: [String] = []
-                Files.syncAll { failed.append($0) }
+                machine.files.syncAll { failed.append($0) }
                 for line in failed { context.standardError.writeLine(line) }
                 return failed.isEmpty ? 0 : 1
             }),
@@ -34,18 +36,18 @@ enum FileCommands {
                           usage: "hexdump [FILE]", run: hexdump),
             KernelCommand(name: "lsblk", summary: "the disks, their size and file systems", usage: "lsblk", run: lsblk),
             KernelCommand(name: "disk-bench", summary: "disk throughput: raw reads, a big file, small files",
-                          usage: "disk-bench [MiB] (default 64)", run: DiskBench.run),
+                          usage: "disk-bench [MiB] (default 64)") { DiskBench.run(&$0, files: machine.files) },
         ]
     }
 
     /// Runs `body` on each argument (resolved); reports failures and goes on.
-    static func each(_ context: inout KernelCommandContext, _ body: (String) throws(FilesError) -> Void) -> Int32 {
+    func each(_ context: inout KernelCommandContext, _ body: (String) throws(FilesError) -> Void) -> Int32 {
         guard !context.arguments.isEmpty else { return context.usageError() }
         var status: Int32 = 0
         for argument in context.arguments {
             let path = context.resolvePath(argument)
             do throws(FilesError) { try body(path) } catch {
-                status = context.fail(message(error, argument))
+                status = context.fail(FileCommands.message(error, argument))
             }
         }
         return status
@@ -61,7 +63,7 @@ enum FileCommands {
         }
     }
 
-    static func ls(_ context: inout KernelCommandContext) -> Int32 {
+    func ls(_ context: inout KernelCommandContext) -> Int32 {
         var long = false
         var paths: [String] = []
         for argument in context.arguments {
@@ -72,12 +74,12 @@ enum FileCommands {
         for (index, argument) in paths.enumerated() {
             let path = context.resolvePath(argument)
             do throws(FilesError) {
-                let info = path == "/" ? nil : try Files.info(path)
+                let info = path == "/" ? nil : try machine.files.info(path)
                 var entries: [FATDirectoryEntry]
                 if let info, !info.isDirectory {
                     entries = [info]
                 } else {
-                    entries = try Files.list(path)
+                    entries = try machine.files.list(path)
                     if paths.count > 1 { context.standardOutput.writeLine((index > 0 ? "\n" : "") + argument + ":") }
                 }
                 entries.sort { $0.name.lowercased() < $1.name.lowercased() }
@@ -91,19 +93,19 @@ enum FileCommands {
                     }
                 }
             } catch {
-                status = context.fail(message(error, argument))
+                status = context.fail(FileCommands.message(error, argument))
             }
         }
         return status
     }
 
-    static func timestamp(_ time: FATTimestamp) -> String {
+    func timestamp(_ time: FATTimestamp) -> String {
         "\(time.year)-" + two(time.month) + "-" + two(time.day) + " " + two(time.hour) + ":" + two(time.minute) + " "
     }
 
-    static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-    static func cat(_ context: inout KernelCommandContext) -> Int32 {
+    func cat(_ context: inout KernelCommandContext) -> Int32 {
         if context.arguments.isEmpty {
             context.standardOutput.write(context.standardInput)
             return 0
@@ -112,9 +114,9 @@ enum FileCommands {
         for argument in context.arguments {
             if context.isInterrupted() { return 130 }
             do throws(FilesError) {
-                context.standardOutput.write(try Files.readFile(context.resolvePath(argument)))
+                context.standardOutput.write(try machine.files.readFile(context.resolvePath(argument)))
             } catch {
-                status = context.fail(message(error, argument))
+                status = context.fail(FileCommands.message(error, argument))
             }
         }
         return status
@@ -123,21 +125,21 @@ enum FileCommands {
     /// Copies in 1 MiB pieces (the file need not fit in memory twice), with a
     /// progress line on the terminal for copies of more than 4 MiB; Ctrl-C stops
     /// it, leaving the part copied so far.
-    static func cp(_ context: inout KernelCommandContext) -> Int32 {
+    func cp(_ context: inout KernelCommandContext) -> Int32 {
         guard context.arguments.count == 2 else { return context.usageError() }
         let source = context.resolvePath(context.arguments[0])
         var target = context.resolvePath(context.arguments[1])
         do throws(FilesError) {
-            let info = try Files.info(source)
+            let info = try machine.files.info(source)
             if info.isDirectory { return context.fail(context.arguments[0] + ": is a directory (cp copies files)") }
-            if Files.isDirectory(target) {
+            if machine.files.isDirectory(target) {
                 let name = source.split(separator: "/").last.map(String.init) ?? info.name
                 target = (target == "/" ? "" : target) + "/" + name
             }
             if target == source { return context.fail(context.arguments[1] + ": is the same file") }
-            let (sourceVolume, sourcePath) = try Files.route(source)
-            let (targetVolume, targetPath) = try Files.route(target)
-            try Files.fat { () throws(FATError) in try targetVolume.writeFile(targetPath, []) }
+            let (sourceVolume, sourcePath) = try machine.files.route(source)
+            let (targetVolume, targetPath) = try machine.files.route(target)
+            try machine.files.fat { () throws(FATError) in try targetVolume.writeFile(targetPath, []) }
             let chunk = 1 << 20
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
             defer { buffer.deallocate() }
@@ -149,11 +151,11 @@ enum FileCommands {
                     if showProgress { context.shell.writeToTerminal("\n") }
                     return 130
                 }
-                let count = try Files.fat { () throws(FATError) in
+                let count = try machine.files.fat { () throws(FATError) in
                     try sourceVolume.read(sourcePath, offset: offset, into: buffer)
                 }
                 if count == 0 { break }
-                try Files.fat { () throws(FATError) in
+                try machine.files.fat { () throws(FATError) in
                     try targetVolume.write(targetPath, offset: offset, from: UnsafeRawBufferPointer(rebasing: buffer[0 ..< count]))
                 }
                 offset += UInt64(count)
@@ -164,27 +166,27 @@ enum FileCommands {
             if showProgress { context.shell.writeToTerminal("\n") }
             return 0
         } catch {
-            return context.fail(message(error, context.arguments[0]))
+            return context.fail(FileCommands.message(error, context.arguments[0]))
         }
     }
 
-    static func mv(_ context: inout KernelCommandContext) -> Int32 {
+    func mv(_ context: inout KernelCommandContext) -> Int32 {
         guard context.arguments.count == 2 else { return context.usageError() }
         let source = context.resolvePath(context.arguments[0])
         var target = context.resolvePath(context.arguments[1])
-        if Files.isDirectory(target) && source != target {
+        if machine.files.isDirectory(target) && source != target {
             let name = source.split(separator: "/").last.map(String.init) ?? ""
             target = (target == "/" ? "" : target) + "/" + name
         }
-        do throws(FilesError) { try Files.rename(source, target) } catch {
-            return context.fail(message(error, context.arguments[0]))
+        do throws(FilesError) { try machine.files.rename(source, target) } catch {
+            return context.fail(FileCommands.message(error, context.arguments[0]))
         }
         return 0
     }
 
-    static func df(_ context: inout KernelCommandContext) -> Int32 {
+    func df(_ context: inout KernelCommandContext) -> Int32 {
         context.standardOutput.writeLine("disk  type   size        used        free        mounted on")
-        for (index, disk) in Disks.disks.enumerated() {
+        for (index, disk) in machine.disks.disks.enumerated() {
             guard let volume = disk.volume else {
                 context.standardOutput.writeLine(pad(disk.device.name, 6) + "-      not mounted: " + (disk.problem ?? ""))
                 continue
@@ -192,22 +194,22 @@ enum FileCommands {
             let used = volume.totalBytes - volume.freeBytes
             context.standardOutput.writeLine(pad(disk.device.name, 6) + pad(volume.kind.name, 7) + pad(formatBytes(volume.totalBytes), 12)
                                              + pad(formatBytes(used), 12) + pad(formatBytes(volume.freeBytes), 12)
-                                             + Disks.mountPoint(index) + (volume.isReadOnly ? " (read-only)" : ""))
+                                             + machine.disks.mountPoint(index) + (volume.isReadOnly ? " (read-only)" : ""))
         }
-        if Disks.disks.isEmpty { context.standardOutput.writeLine("(no disks)") }
+        if machine.disks.disks.isEmpty { context.standardOutput.writeLine("(no disks)") }
         return 0
     }
 
-    static func lsblk(_ context: inout KernelCommandContext) -> Int32 {
-        guard !Disks.disks.isEmpty else {
+    func lsblk(_ context: inout KernelCommandContext) -> Int32 {
+        guard !machine.disks.disks.isEmpty else {
             context.standardOutput.writeLine("no disks (attach one with -drive if=none,id=d0,file=IMAGE -device virtio-blk-device,drive=d0)")
             return 0
         }
-        for (index, disk) in Disks.disks.enumerated() {
+        for (index, disk) in machine.disks.disks.enumerated() {
             let driver = disk.device.driver
             var line = pad(disk.device.name, 6) + pad(formatBytes(disk.device.byteCount), 12)
                 + (driver.isReadOnly ? "ro  " : "rw  ")
-            line += disk.volume.map { "\($0.kind.name) " + ($0.label.isEmpty ? "" : "'\($0.label)' ") + "on " + Disks.mountPoint(index) }
+            line += disk.volume.map { "\($0.kind.name) " + ($0.label.isEmpty ? "" : "'\($0.label)' ") + "on " + machine.disks.mountPoint(index) }
                 ?? ("not mounted: " + (disk.problem ?? ""))
             var features: [String] = []
             if driver.supportsFlush { features.append("flush") }
@@ -220,12 +222,12 @@ enum FileCommands {
         return 0
     }
 
-    static func hexdump(_ context: inout KernelCommandContext) -> Int32 {
+    func hexdump(_ context: inout KernelCommandContext) -> Int32 {
         guard context.arguments.count <= 1 else { return context.usageError() }
         var bytes = context.standardInput
         if let argument = context.arguments.first {
-            do throws(FilesError) { bytes = try Files.readFile(context.resolvePath(argument)) } catch {
-                return context.fail(message(error, argument))
+            do throws(FilesError) { bytes = try machine.files.readFile(context.resolvePath(argument)) } catch {
+                return context.fail(FileCommands.message(error, argument))
             }
         }
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -255,7 +257,7 @@ enum FileCommands {
         return 0
     }
 
-    static func pad(_ text: String, _ width: Int) -> String {
+    func pad(_ text: String, _ width: Int) -> String {
         var text = text
         while text.utf8.count < width { text += " " }
         return text + (text.utf8.count > width ? " " : "")

@@ -5,8 +5,10 @@ import Shell
 import Storage
 
 /// The network commands: ifconfig, dhcp, arp, ping, nslookup, wget, nc, httpd.
-enum NetCommands {
-    static var all: [KernelCommand] {
+struct NetCommands {
+    let machine: Machine
+
+    func all() -> [KernelCommand] {
         [
             KernelCommand(name: "ifconfig", summary: "eth0's address, link, receive modes and statistics; or set them",
                           usage: "ifconfig [eth0 [ADDRESS/BITS [gw GATEWAY] [dns SERVER] | promisc | -promisc"
@@ -25,8 +27,14 @@ enum NetCommands {
         ]
     }
 
-    static func ready(_ context: inout KernelCommandContext) -> KernelNetworkStack? {
-        guard let stack = Net.stack else {
+    /// Sleeps until `done`, the timeout or Ctrl-C (see `Net.wait`).
+    func wait(_ context: inout KernelCommandContext, timeoutMilliseconds: UInt64, until done: () -> Bool) -> Bool {
+        guard let net = machine.net else { return done() }
+        return net.wait(&context, timeoutMilliseconds: timeoutMilliseconds, until: done)
+    }
+
+    func ready(_ context: inout KernelCommandContext) -> KernelNetworkStack? {
+        guard let stack = machine.net?.stack else {
             _ = context.fail("no network device (attach -device virtio-net-device,netdev=…)")
             return nil
         }
@@ -34,12 +42,12 @@ enum NetCommands {
     }
 
     /// Waits up to 10 s for an address (DHCP starts at boot).
-    static func configured(_ context: inout KernelCommandContext) -> KernelNetworkStack? {
+    func configured(_ context: inout KernelCommandContext) -> KernelNetworkStack? {
         guard let stack = ready(&context) else { return nil }
         if !stack.isConfigured {
             context.standardError.writeLine(context.name + ": waiting for an address (DHCP) …")
-            guard Net.wait(&context, timeoutMilliseconds: 10_000, until: { stack.isConfigured }) else {
-                _ = context.fail("no IPv4 address (link " + ((Net.driver?.linkUp ?? false) ? "up" : "down") + ", DHCP "
+            guard wait(&context, timeoutMilliseconds: 10_000, until: { stack.isConfigured }) else {
+                _ = context.fail("no IPv4 address (link " + ((machine.net?.driver.linkUp ?? false) ? "up" : "down") + ", DHCP "
                                  + stack.dhcpState.name + ")")
                 return nil
             }
@@ -48,10 +56,10 @@ enum NetCommands {
     }
 
     /// A dotted quad, or a name looked up with DNS.
-    static func resolve(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack, _ host: String) -> IPv4Address? {
+    func resolve(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack, _ host: String) -> IPv4Address? {
         if let address = IPv4Address(host) { return address }
         let query = stack.resolve(host, now: Net.milliseconds())
-        _ = Net.wait(&context, timeoutMilliseconds: 10_000) { query.isComplete }
+        _ = wait(&context, timeoutMilliseconds: 10_000) { query.isComplete }
         switch query.result {
         case .success(let addresses)?:
             if let first = addresses.first { return first }
@@ -64,8 +72,8 @@ enum NetCommands {
         return nil
     }
 
-    static func ifconfig(_ context: inout KernelCommandContext) -> Int32 {
-        guard let stack = ready(&context), let driver = Net.driver else { return 1 }
+    func ifconfig(_ context: inout KernelCommandContext) -> Int32 {
+        guard let stack = ready(&context), let driver = machine.net?.driver else { return 1 }
         var arguments = context.arguments
         if let name = arguments.first {
             guard name == Net.name else { return context.fail("no such interface: " + name + " (there is " + Net.name + ")") }
@@ -75,7 +83,7 @@ enum NetCommands {
         var out = context.standardOutput
         out.writeLine(Net.name + ": " + stack.macAddress.description + ", link " + (driver.linkUp ? "up" : "down")
                       + ", mtu \(stack.mtu)" + (driver.offersChecksumOffload ? ", checksum offload" : "")
-                      + (Net.promiscuous ? ", promisc" : "") + (Net.allMulticast ? ", allmulti" : ""))
+                      + ((machine.net?.promiscuous ?? false) ? ", promisc" : "") + ((machine.net?.allMulticast ?? false) ? ", allmulti" : ""))
         if !stack.joinedMulticast.isEmpty {
             out.writeLine("  multicast " + stack.joinedMulticast.map { $0.description }.joined(separator: " "))
         }
@@ -100,7 +108,7 @@ enum NetCommands {
 
     /// `ifconfig eth0 …`: a static address, or the device's receive filter
     /// (through virtio-net's control queue).
-    static func configureInterface(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack,
+    func configureInterface(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack,
                                    _ driver: KernelNetDriver, _ arguments: [String]) -> Int32 {
         switch arguments[0] {
         case "promisc", "-promisc", "allmulti", "-allmulti":
@@ -113,7 +121,7 @@ enum NetCommands {
             } catch {
                 return context.fail(what + ": " + error.message)
             }
-            if promiscuous { Net.promiscuous = on } else { Net.allMulticast = on }
+            if promiscuous { machine.net?.promiscuous = on } else { machine.net?.allMulticast = on }
             context.standardOutput.writeLine(Net.name + ": " + what + (on ? " on" : " off"))
         case "mcast":
             guard arguments.count == 3, arguments[1] == "add" || arguments[1] == "del" else { return context.usageError() }
@@ -138,7 +146,7 @@ enum NetCommands {
 
     /// `ifconfig eth0 ADDRESS/BITS [gw GATEWAY] [dns SERVER]`: a static address
     /// (DHCP stops, and stays off until the `dhcp` command).
-    static func configureAddress(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack,
+    func configureAddress(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack,
                                  _ arguments: [String]) -> Int32 {
         let parts = arguments[0].split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let address = IPv4Address(String(parts[0])), let bits = Int(String(parts[1])),
@@ -159,20 +167,18 @@ enum NetCommands {
             return context.fail("gateway \(gateway) is not on \(address)/\(bits)")
         }
         stack.stopDHCP()
-        Net.staticAddress = true
-        Net.reportedLease = nil
+        machine.net?.useStaticAddress(true)
         stack.configure(address: address, subnetMask: mask, gateway: gateway, dnsServers: dnsServers)
         context.standardOutput.writeLine(Net.name + ": \(address)/\(bits)" + (gateway.map { ", gateway \($0)" } ?? "")
                                          + (dnsServers.isEmpty ? "" : ", dns " + dnsServers.map { $0.description }.joined(separator: " ")))
         return 0
     }
 
-    static func dhcp(_ context: inout KernelCommandContext) -> Int32 {
+    func dhcp(_ context: inout KernelCommandContext) -> Int32 {
         guard let stack = ready(&context) else { return 1 }
-        Net.staticAddress = false
-        Net.reportedLease = nil
+        machine.net?.useStaticAddress(false)
         stack.startDHCP(now: Net.milliseconds())
-        guard Net.wait(&context, timeoutMilliseconds: 15_000, until: { stack.dhcpLease != nil && stack.isConfigured }) else {
+        guard wait(&context, timeoutMilliseconds: 15_000, until: { stack.dhcpLease != nil && stack.isConfigured }) else {
             return context.fail("no answer from a DHCP server (state " + stack.dhcpState.name + ")")
         }
         context.standardOutput.writeLine("dhcp: \(stack.localAddress)/\(Net.prefixLength(stack.subnetMask))"
@@ -180,7 +186,7 @@ enum NetCommands {
         return 0
     }
 
-    static func arp(_ context: inout KernelCommandContext) -> Int32 {
+    func arp(_ context: inout KernelCommandContext) -> Int32 {
         guard let stack = ready(&context) else { return 1 }
         let now = Net.milliseconds()
         let table = stack.arpTable
@@ -191,8 +197,8 @@ enum NetCommands {
         return 0
     }
 
-    static func netstat(_ context: inout KernelCommandContext) -> Int32 {
-        guard ready(&context) != nil, let tcp = Net.tcp else { return 1 }
+    func netstat(_ context: inout KernelCommandContext) -> Int32 {
+        guard ready(&context) != nil, let tcp = machine.net?.tcp else { return 1 }
         for listener in tcp.listeners { context.standardOutput.writeLine("listen      *:\(listener.port)") }
         for c in tcp.connections {
             let s = c.statistics
@@ -205,7 +211,7 @@ enum NetCommands {
         return 0
     }
 
-    static func ping(_ context: inout KernelCommandContext) -> Int32 {
+    func ping(_ context: inout KernelCommandContext) -> Int32 {
         var arguments = context.arguments
         var count = 4
         if arguments.first == "-c" {
@@ -216,7 +222,7 @@ enum NetCommands {
         guard arguments.count == 1 else { return context.usageError() }
         guard let stack = configured(&context), let destination = resolve(&context, stack, arguments[0]) else { return 1 }
         context.standardOutput.writeLine("PING \(arguments[0]) (\(destination)): 56 data bytes")
-        let identifier = UInt16(truncatingIfNeeded: Net.random32())
+        let identifier = UInt16(truncatingIfNeeded: machine.entropy.random32())
         var received = 0
         var times: [UInt64] = []
         let payload = (0 ..< 56).map { UInt8($0) }
@@ -228,7 +234,7 @@ enum NetCommands {
             let session = stack.ping(to: destination, identifier: identifier, sequence: UInt16(sequence), payload: payload,
                                      now: started, timeout: 3000)
             sent += 1
-            _ = Net.wait(&context, timeoutMilliseconds: 3500) { session.isComplete }
+            _ = wait(&context, timeoutMilliseconds: 3500) { session.isComplete }
             // The stack's clock counts milliseconds; the reply is noticed as soon
             // as its interrupt wakes the wait, so time it here in microseconds.
             let microseconds = GenericTimer.now().nanoseconds(since: precise) / 1000
@@ -246,7 +252,7 @@ enum NetCommands {
             // One a second, as ping does (but not after the last).
             if sequence + 1 < count {
                 let next = started + 1000
-                _ = Net.wait(&context, timeoutMilliseconds: next - min(next, Net.milliseconds())) { false }
+                _ = wait(&context, timeoutMilliseconds: next - min(next, Net.milliseconds())) { false }
             }
         }
         let loss = sent == 0 ? 0 : (sent - received) * 100 / sent
@@ -261,12 +267,12 @@ enum NetCommands {
     }
 
     /// 1234 µs → "1.234".
-    static func milliseconds(_ microseconds: UInt64) -> String {
+    func milliseconds(_ microseconds: UInt64) -> String {
         let fraction = microseconds % 1000
         return "\(microseconds / 1000)." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + "\(fraction)"
     }
 
-    static func nslookup(_ context: inout KernelCommandContext) -> Int32 {
+    func nslookup(_ context: inout KernelCommandContext) -> Int32 {
         guard context.arguments.count == 1 || context.arguments.count == 2 else { return context.usageError() }
         var server: DNSServer? = nil
         if context.arguments.count == 2 {
@@ -279,7 +285,7 @@ enum NetCommands {
         let name = context.arguments[0]
         if let server { context.standardOutput.writeLine("server " + server.description) }
         let query = stack.resolve(name, server: server, now: Net.milliseconds())
-        _ = Net.wait(&context, timeoutMilliseconds: 10_000) { query.isComplete }
+        _ = wait(&context, timeoutMilliseconds: 10_000) { query.isComplete }
         switch query.result {
         case .success(let addresses)?:
             for address in addresses { context.standardOutput.writeLine(name + " has address \(address)") }
@@ -292,7 +298,7 @@ enum NetCommands {
     }
 
     /// "http://host[:port]/path" → (host, port, path).
-    static func parseURL(_ url: String) -> (host: String, port: UInt16, path: String)? {
+    func parseURL(_ url: String) -> (host: String, port: UInt16, path: String)? {
         guard url.hasPrefix("http://") else { return nil }
         let rest = url.dropFirst(7)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -309,11 +315,11 @@ enum NetCommands {
     }
 
     /// Opens a TCP connection and waits for it to be established.
-    static func open(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack, to address: IPv4Address,
+    func open(_ context: inout KernelCommandContext, _ stack: KernelNetworkStack, to address: IPv4Address,
                      port: UInt16) -> TCPConnection? {
-        guard let tcp = Net.tcp else { return nil }
+        guard let tcp = machine.net?.tcp else { return nil }
         let connection = tcp.connect(to: address, port: port, now: Net.milliseconds())
-        _ = Net.wait(&context, timeoutMilliseconds: 30_000) {
+        _ = wait(&context, timeoutMilliseconds: 30_000) {
             connection.state == .established || connection.error != nil || connection.state == .closed
         }
         if connection.state == .established || connection.state == .closeWait { return connection }
@@ -322,7 +328,7 @@ enum NetCommands {
         return nil
     }
 
-    static func wget(_ context: inout KernelCommandContext) -> Int32 {
+    func wget(_ context: inout KernelCommandContext) -> Int32 {
         guard context.arguments.count == 1 || context.arguments.count == 2,
               let url = parseURL(context.arguments[0]) else { return context.usageError() }
         let fileName = context.arguments.count == 2 ? context.arguments[1]
@@ -340,8 +346,8 @@ enum NetCommands {
         let started = Net.milliseconds()
         var lastReport = started
         do throws(FilesError) {
-            let target: (volume: KernelVolume, path: String)? = discard ? nil : try Files.route(path)
-            if let target { try Files.fat { () throws(FATError) in try target.volume.writeFile(target.path, []) } }
+            let target: (volume: KernelVolume, path: String)? = discard ? nil : try machine.files.route(path)
+            if let target { try machine.files.fat { () throws(FATError) in try target.volume.writeFile(target.path, []) } }
             var pending: [UInt8] = []
             func flush(_ force: Bool) throws(FilesError) {
                 guard !pending.isEmpty, force || pending.count >= 256 << 10 else { return }
@@ -355,14 +361,14 @@ enum NetCommands {
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
                 defer { buffer.deallocate() }
                 buffer.copyBytes(from: pending)
-                try Files.fat { () throws(FATError) in
+                try machine.files.fat { () throws(FATError) in
                     try target.volume.write(target.path, offset: offset, from: UnsafeRawBufferPointer(buffer))
                 }
                 written += UInt64(count)
                 pending.removeAll(keepingCapacity: true)
             }
             while true {
-                let seen = EventLoop.activity
+                let seen = machine.events.activity
                 if sent < request.count { sent += connection.send(Array(request[sent...])) }
                 let bytes = connection.receive(maximum: 256 << 10)
                 if !bytes.isEmpty {
@@ -381,7 +387,7 @@ enum NetCommands {
                     context.shell.writeToTerminal("\n")
                     return 130
                 } else {
-                    Net.pause(since: seen)
+                    machine.net?.pause(since: seen)
                 }
                 if parser.isComplete { break }
                 let now = Net.milliseconds()
@@ -407,9 +413,9 @@ enum NetCommands {
         return 0
     }
 
-    static func nc(_ context: inout KernelCommandContext) -> Int32 {
+    func nc(_ context: inout KernelCommandContext) -> Int32 {
         let arguments = context.arguments
-        guard let stack = configured(&context), let tcp = Net.tcp else { return 1 }
+        guard let stack = configured(&context), let tcp = machine.net?.tcp else { return 1 }
         let connection: TCPConnection
         if arguments.count == 2 && arguments[0] == "-l" {
             guard let port = UInt16(arguments[1]), port > 0 else { return context.usageError() }
@@ -417,7 +423,7 @@ enum NetCommands {
             defer { listener.close() }
             context.standardError.writeLine("nc: listening on \(stack.localAddress):\(port)")
             var accepted: TCPConnection? = nil
-            _ = Net.wait(&context, timeoutMilliseconds: UInt64.max / 2) {
+            _ = wait(&context, timeoutMilliseconds: UInt64.max / 2) {
                 accepted = listener.accept()
                 return accepted != nil
             }
@@ -433,7 +439,7 @@ enum NetCommands {
         var sent = 0
         var closedOurSide = false
         while true {
-            let seen = EventLoop.activity
+            let seen = machine.events.activity
             if sent < input.count { sent += connection.send(Array(input[sent...])) }
             if sent == input.count && !closedOurSide && context.hasStandardInput {
                 connection.close()
@@ -450,24 +456,24 @@ enum NetCommands {
                 connection.abort()
                 return 130
             }
-            Net.pause(since: seen)
+            machine.net?.pause(since: seen)
         }
         if !closedOurSide { connection.close() }
         return 0
     }
 
-    static func httpd(_ context: inout KernelCommandContext) -> Int32 {
+    func httpd(_ context: inout KernelCommandContext) -> Int32 {
         if context.arguments == ["stop"] {
-            guard HTTPServer.isRunning else { return context.fail("not running") }
-            HTTPServer.stop()
-            context.standardOutput.writeLine("httpd: stopped after \(HTTPServer.served) requests")
+            guard machine.httpd.isRunning else { return context.fail("not running") }
+            machine.httpd.stop()
+            context.standardOutput.writeLine("httpd: stopped after \(machine.httpd.served) requests")
             return 0
         }
         guard context.arguments.count <= 1 else { return context.usageError() }
         let port = context.arguments.first.flatMap { UInt16($0) } ?? 80
         guard port > 0 else { return context.usageError() }
         guard let stack = configured(&context) else { return 1 }
-        if let problem = HTTPServer.start(port: port) { return context.fail(problem) }
+        if let problem = machine.httpd.start(port: port) { return context.fail(problem) }
         context.standardOutput.writeLine("httpd: serving the disks read-only on http://\(stack.localAddress):\(port)/ (httpd stop to end)")
         return 0
     }

@@ -10,31 +10,33 @@ import VirtIO
 
 /// The shell's commands about the machine itself: memory, time, devices, the
 /// screen, the keyboard, randomness, power. Most report with `print`, which
-/// `KernelShell.printing` sends wherever the command's output goes.
-enum SystemCommands {
-    static func command(_ name: String, _ summary: String, usage: String? = nil,
+/// `ConsoleOutput.printing` sends wherever the command's output goes.
+struct SystemCommands {
+    let machine: Machine
+
+    func command(_ name: String, _ summary: String, usage: String? = nil,
                         _ body: @escaping ([Substring]) -> Int32) -> KernelCommand {
         KernelCommand(name: name, summary: summary, usage: usage ?? name) { context in
             let arguments = context.arguments.map { Substring($0) }
-            return KernelShell.printing(&context) { body(arguments) }
+            return machine.output.printing(&context) { body(arguments) }
         }
     }
 
-    static var all: [KernelCommand] {
+    func all() -> [KernelCommand] {
         [
             command("mem", "RAM size, kernel image, heap and free pages") { _ in mem(); return 0 },
             command("uptime", "time since boot and timer interrupts taken") { _ in uptime(); return 0 },
             command("date", "the date and time from the real-time clock (UTC)") { _ in
-                print(Clock.dateText())
+                print(machine.clock.dateText())
                 return 0
             },
             command("version", "Lumen, FreeType and CPU versions") { _ in version(); return 0 },
-            command("devices", "the virtio device table") { _ in VirtioDevices.printTable(); return 0 },
+            command("devices", "the virtio device table") { _ in machine.devices.printTable(); return 0 },
             command("display", "the screen, its driver and timings", usage: "display [damage X Y W H | cursor X Y | bench]") {
-                DisplayCommands.display($0)
+                DisplayCommands(machine: machine).display($0)
                 return 0
             },
-            command("edid", "the monitor's EDID from virtio-gpu, in hex and parsed") { _ in DisplayCommands.edid(); return 0 },
+            command("edid", "the monitor's EDID from virtio-gpu, in hex and parsed") { _ in DisplayCommands(machine: machine).edid(); return 0 },
             command("clear", "clear the screen and its scrollback") { _ in
                 print("\u{1B}[H\u{1B}[2J\u{1B}[3J", terminator: "")
                 return 0
@@ -44,17 +46,17 @@ enum SystemCommands {
                     print("usage: vt N (1-\(KernelConsole.consoleCount))")
                     return 2
                 }
-                KernelConsole.switchTo(number - 1)
+                machine.console.switchTo(number - 1)
                 return 0
             },
             command("font", "the console font size in pixels", usage: "font [size] [N] (N from 6 to 96)") { arguments in
                 var words = arguments
                 if words.first == "size" { words.removeFirst() }
                 guard let text = words.first else {
-                    print("font: \(KernelConsole.renderer?.cache.pixelSize ?? 0) px")
+                    print("font: \(machine.console.fontSize) px")
                     return 0
                 }
-                guard let size = Int(text), size >= 6, size <= 96, KernelConsole.setFontSize(size) else {
+                guard let size = Int(text), size >= 6, size <= 96, machine.console.setFontSize(size) else {
                     print("font: N must be a size from 6 to 96 pixels")
                     return 1
                 }
@@ -62,19 +64,19 @@ enum SystemCommands {
                 return 0
             },
             command("input", "keyboards, mice and tablets, and the lock LEDs sent") { _ in
-                for line in InputDevices.report() { print(line) }
+                for line in machine.input.report() { print(line) }
                 return 0
             },
             command("keymap", "the keyboard layout", usage: "keymap [NAME] (us, gb, de, fr)") { arguments in
                 guard let name = arguments.first else {
-                    print("keymap: " + InputDevices.keymapName + " (available: " + InputDevices.keymapNames.joined(separator: ", ") + ")")
+                    print("keymap: " + machine.input.keymapName + " (available: " + InputDevices.keymapNames().joined(separator: ", ") + ")")
                     return 0
                 }
-                if InputDevices.loadKeymap(String(name)) {
+                if machine.input.loadKeymap(String(name)) {
                     print("keymap: " + String(name))
                     return 0
                 }
-                print("keymap: no keymap called \(name) (available: " + InputDevices.keymapNames.joined(separator: ", ") + ")")
+                print("keymap: no keymap called \(name) (available: " + InputDevices.keymapNames().joined(separator: ", ") + ")")
                 return 1
             },
             command("led", "set a keyboard lock and its LED", usage: "led caps|num|scroll on|off") { arguments in
@@ -82,8 +84,8 @@ enum SystemCommands {
                     print("usage: led caps|num|scroll on|off")
                     return 2
                 }
-                InputDevices.setLock(lock, on: arguments[1] == "on")
-                print("led: " + InputDevices.lockNames(InputDevices.currentLEDs))
+                machine.input.setLock(lock, on: arguments[1] == "on")
+                print("led: " + InputDevices.lockNames(machine.input.currentLEDs))
                 return 0
             },
             command("random", "random bytes from virtio-rng, in hex", usage: "random [N] (default 16)") { random($0) },
@@ -93,20 +95,20 @@ enum SystemCommands {
             },
             command("poweroff", "turn the machine off (PSCI SYSTEM_OFF)") { _ in
                 print("Powering off.")
-                Files.syncAll(report: { print($0) })
-                VirtioDevices.shutdownAll()
-                PSCI.powerOff()
+                machine.files.syncAll(report: { print($0) })
+                machine.shutdownDevices()
+                machine.psci.powerOff(flushing: machine.output.serial)
             },
             command("reboot", "restart the machine (PSCI SYSTEM_RESET)") { _ in
                 print("Rebooting.")
-                Files.syncAll(report: { print($0) })
-                VirtioDevices.shutdownAll()
-                PSCI.reset()
+                machine.files.syncAll(report: { print($0) })
+                machine.shutdownDevices()
+                machine.psci.reset(flushing: machine.output.serial)
             },
         ]
     }
 
-    static func lockNamed(_ name: Substring) -> Locks? {
+    func lockNamed(_ name: Substring) -> Locks? {
         switch name {
         case "caps": return .capsLock
         case "num": return .numLock
@@ -116,9 +118,9 @@ enum SystemCommands {
     }
 
     /// RFC 4122 version 4: 122 random bits from the entropy pool.
-    static func uuid() -> String {
+    func uuid() -> String {
         var bytes = [UInt8](repeating: 0, count: 16)
-        bytes.withUnsafeMutableBytes { KernelEntropy.fill($0) }
+        bytes.withUnsafeMutableBytes { machine.entropy.fill($0) }
         bytes[6] = bytes[6] & 0x0F | 0x40
         bytes[8] = bytes[8] & 0x3F | 0x80
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -131,7 +133,7 @@ enum SystemCommands {
         return String(decoding: text, as: UTF8.self)
     }
 
-    static func random(_ arguments: [Substring]) -> Int32 {
+    func random(_ arguments: [Substring]) -> Int32 {
         var count = 16
         if let first = arguments.first {
             guard let parsed = Int(first), parsed > 0, parsed <= 1 << 20 else {
@@ -140,7 +142,7 @@ enum SystemCommands {
             }
             count = parsed
         }
-        guard let rng = VirtioDevices.rngs.first else {
+        guard let rng = machine.devices.rngs.first else {
             print("random: no virtio-rng device")
             return 1
         }
@@ -167,7 +169,7 @@ enum SystemCommands {
     }
 
     /// Bytes as lowercase hex, 32 bytes (64 digits) a line.
-    static func printHex(_ bytes: UnsafeRawBufferPointer) {
+    func printHex(_ bytes: UnsafeRawBufferPointer) {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var line: [UInt8] = []
         for (offset, byte) in bytes.enumerated() {
@@ -180,31 +182,31 @@ enum SystemCommands {
         }
     }
 
-    static func mem() {
+    func mem() {
         let image = UInt64(lumen_kernel_end() - lumen_kernel_start())
-        let total = Memory.ramSize
-        let free = UInt64(Memory.pages.freePages * PageAllocator.pageSize)
-        print("RAM:          " + formatBytes(total) + " at " + hex(Memory.ramBase))
+        let total = machine.memory.ramSize
+        let free = UInt64(machine.memory.pages.freePages * PageAllocator.pageSize)
+        print("RAM:          " + formatBytes(total) + " at " + hex(machine.memory.ramBase))
         print("kernel image: " + formatBytes(image) + " (" + hex(UInt64(lumen_kernel_start())) + "-" + hex(UInt64(lumen_kernel_end())) + ")")
-        print("heap:         " + formatBytes(Memory.heapInUse) + " in use")
-        let managed = UInt64(Memory.pages.pageCount * PageAllocator.pageSize)
+        print("heap:         " + formatBytes(machine.memory.heapInUse) + " in use")
+        let managed = UInt64(machine.memory.pages.pageCount * PageAllocator.pageSize)
         print("pages:        " + formatBytes(free) + " free of " + formatBytes(managed))
-        print("in use:       \(image + Memory.heapInUse + managed - free) bytes (image, heap, pages)")
+        print("in use:       \(image + machine.memory.heapInUse + managed - free) bytes (image, heap, pages)")
     }
 
-    static func uptime() {
+    func uptime() {
         let now = GenericTimer.now().nanoseconds
         let seconds = now / 1_000_000_000
         var millis = String((now / 1_000_000) % 1000)
         while millis.utf8.count < 3 { millis = "0" + millis }
-        print("up \(seconds).\(millis) s, \(GenericTimer.interruptCount) timer interrupts")
+        print("up \(seconds).\(millis) s, \(machine.timer.interruptCount) timer interrupts")
     }
 
-    static func version() {
-        print("Lumen \(Kernel.version)")
-        print("FreeType " + (KernelFonts.library?.versionString ?? "not started"))
+    func version() {
+        print("Lumen \(Machine.version)")
+        print("FreeType " + (machine.fonts?.library.versionString ?? "not started"))
         let midr = lumen_read_midr_el1()
-        print("CPU: MIDR " + hex(midr) + ", counter at \(GenericTimer.frequency / 1_000_000) MHz")
+        print("CPU: MIDR " + hex(midr) + ", counter at \(machine.timer.frequency / 1_000_000) MHz")
     }
 }
 

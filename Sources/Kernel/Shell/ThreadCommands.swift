@@ -4,8 +4,10 @@ import Scheduling
 import Shell
 
 /// `sleep`, `threads` and `threads bench`: the kernel's threads seen from the shell.
-enum ThreadCommands {
-    static var all: [KernelCommand] {
+struct ThreadCommands {
+    let machine: Machine
+
+    func all() -> [KernelCommand] {
         [
             KernelCommand(name: "sleep", summary: "wait SECONDS (a fraction is fine); Ctrl-C stops it",
                           usage: "sleep SECONDS", run: sleep),
@@ -14,7 +16,7 @@ enum ThreadCommands {
         ]
     }
 
-    static func sleep(_ context: inout KernelCommandContext) -> Int32 {
+    func sleep(_ context: inout KernelCommandContext) -> Int32 {
         guard context.arguments.count == 1, let milliseconds = parseSeconds(context.arguments[0]) else {
             return context.usageError()
         }
@@ -23,7 +25,7 @@ enum ThreadCommands {
     }
 
     /// "1", "0.25", "2.5": milliseconds, at most a day.
-    static func parseSeconds(_ text: String) -> UInt64? {
+    func parseSeconds(_ text: String) -> UInt64? {
         var milliseconds: UInt64 = 0
         var fractionDigits = -1  // -1: no '.' yet
         var digits = 0
@@ -48,7 +50,7 @@ enum ThreadCommands {
         return milliseconds <= 86_400_000 ? milliseconds : nil
     }
 
-    static func threads(_ context: inout KernelCommandContext) -> Int32 {
+    func threads(_ context: inout KernelCommandContext) -> Int32 {
         if context.arguments == ["bench"] { return bench(&context) }
         guard context.arguments.isEmpty, let system = Threads.system else { return context.usageError() }
         context.standardOutput.writeLine("  id  name        priority    state     switches   cpu ms  stack")
@@ -74,15 +76,15 @@ enum ThreadCommands {
     /// Two figures under TCG: a switch (two threads taking turns through a wait
     /// queue, as a pipe's reader and writer would) and the wake-up latency from
     /// the timer's interrupt to the woken thread running.
-    static func bench(_ context: inout KernelCommandContext) -> Int32 {
+    func bench(_ context: inout KernelCommandContext) -> Int32 {
         let rounds = 2000
         let ping = WaitQueue(name: "ping")
         let pong = WaitQueue(name: "pong")
         var partnerDone = false
-        let partner = Threads.spawn(name: "pong", priority: Threads.current.priority, stackKiB: 16) {
+        let partner = Threads.spawn(name: "pong", priority: Threads.current().priority, stackKiB: 16) {
             for _ in 0..<rounds {
                 lumen_irq_disable()
-                Threads.scheduler.wakeOne(ping)
+                Threads.system!.scheduler.wakeOne(ping)
                 _ = Threads.block(on: pong)
                 lumen_irq_enable()
             }
@@ -94,7 +96,7 @@ enum ThreadCommands {
         for _ in 0..<rounds {
             lumen_irq_disable()
             if !partnerDone { _ = Threads.block(on: ping) }
-            Threads.scheduler.wakeOne(pong)
+            Threads.system!.scheduler.wakeOne(pong)
             lumen_irq_enable()
         }
         lumen_irq_disable()
@@ -117,15 +119,15 @@ enum ThreadCommands {
         return 0
     }
 
-    static func text(_ name: StaticString) -> String {
+    func text(_ name: StaticString) -> String {
         name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
     }
 
-    static func micro(_ nanoseconds: UInt64) -> String {
+    func micro(_ nanoseconds: UInt64) -> String {
         "\(nanoseconds / 1000).\((nanoseconds % 1000) / 100) us"
     }
 
-    static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+    func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
         let count = text.utf8.count
         guard count < width else { return text }
         let spaces = String(repeating: " ", count: width - count)

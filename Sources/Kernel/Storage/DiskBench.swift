@@ -9,10 +9,10 @@ import Storage
 enum DiskBench {
     static let chunk = 8 << 20
 
-    static func run(_ context: inout KernelCommandContext) -> Int32 {
+    static func run(_ context: inout KernelCommandContext, files: Files) -> Int32 {
         let mebibytes = context.arguments.first.flatMap { Int($0) } ?? 64
         guard context.arguments.count <= 1, mebibytes >= 1, mebibytes <= 1024 else { return context.usageError() }
-        guard let disk = Disks.disks.first else { return context.fail("no disk") }
+        guard let disk = files.disks.disks.first else { return context.fail("no disk") }
         let bytes = mebibytes << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
         defer { buffer.deallocate() }
@@ -35,8 +35,8 @@ enum DiskBench {
             return context.fail("the first disk has no writable FAT volume; only raw reads measured")
         }
         // The whole file part under the file layer's lock (httpd waits meanwhile).
-        Files.lock.lock()
-        defer { Files.lock.unlock() }
+        files.lock.lock()
+        defer { files.lock.unlock() }
         let path = "/bench.tmp"
         let status = measureFile(&context, volume, path: path, bytes: bytes, buffer: buffer)
         _ = try? volume.remove(path)

@@ -7,7 +7,7 @@ typealias KernelVolume = FATVolume<VirtioDisk>
 /// The disks: every virtio-blk device, named vda, vdb, … in discovery order,
 /// each with the FAT volume on it when it has one. The first disk's volume is
 /// the root of the file tree ("/"); the others appear as /vdb, /vdc, ….
-enum Disks {
+final class Disks {
     struct Disk {
         let device: VirtioDisk
         /// nil when the disk holds no FAT volume Lumen could mount.
@@ -16,9 +16,12 @@ enum Disks {
         var problem: String?
     }
 
-    static var disks: [Disk] = []
+    private(set) var disks: [Disk] = []
 
-    static func start(_ registry: DeviceRegistry<KernelPlatform>) {
+    /// Starts a driver on every virtio-blk device and mounts what they hold;
+    /// `clock` stamps the files written.
+    init(devices: VirtioDevices, clock: @escaping () -> FATTimestamp) {
+        let registry = devices.registry
         // QEMU's virt board puts the first -device in the highest slot: name the
         // disks in command-line order (highest address first), so the first
         // drive a user attaches is vda.
@@ -30,17 +33,17 @@ enum Disks {
             let interrupt = registry.devices[index].interrupt
             let driver: KernelBlockDriver
             do {
-                driver = try KernelBlockDriver.create(platform: Kernel.platform, transport: transport, interrupt: interrupt,
-                                                      name: name, disabled: VirtioDevices.disabledFeatures)
+                driver = try KernelBlockDriver.create(platform: devices.platform, transport: transport, interrupt: interrupt,
+                                                      name: name, disabled: devices.disabledFeatures)
             } catch {
-                VirtioDevices.reject(registry, index, "virtio-blk", error.message)
+                devices.reject(index, "virtio-blk", error.message)
                 continue
             }
-            VirtioDevices.attach(registry, index, features: driver.features) { driver.handleInterrupt() }
+            devices.attach(index, features: driver.features) { driver.handleInterrupt() }
             let device = VirtioDisk(driver: driver, transport: transport, name: name)
             var disk = Disk(device: device, volume: nil, problem: nil)
             do {
-                let volume = try KernelVolume.mount(device: device, clock: Files.now)
+                let volume = try KernelVolume.mount(device: device, clock: clock)
                 disk.volume = volume
                 bootLog(name + ": " + formatBytes(device.byteCount) + (device.isReadOnly ? " read-only" : "")
                         + ", \(volume.kind.name) volume" + (volume.label.isEmpty ? "" : " '" + volume.label + "'")
@@ -54,12 +57,12 @@ enum Disks {
     }
 
     /// Where disk `index`'s volume appears in the file tree.
-    static func mountPoint(_ index: Int) -> String {
+    func mountPoint(_ index: Int) -> String {
         index == 0 ? "/" : "/" + disks[index].device.name
     }
 
     /// Writes back every volume and flushes the disks, then resets them.
-    static func shutdownAll() {
+    func shutdownAll() {
         for disk in disks { disk.device.shutdown() }
     }
 }

@@ -34,72 +34,77 @@ enum FilesError: Error {
 /// The file tree the shell sees: the first disk's volume at "/", the others
 /// at "/vdb", "/vdc", …. Paths come in absolute and normalised (the shell
 /// resolves them against its current directory).
-enum Files {
+final class Files {
     /// One file-system operation at a time: the shell and httpd both walk the
     /// FAT and the block cache, and both block on the disk in the middle.
-    static let lock = KernelMutex("files")
+    let lock = KernelMutex("files")
+    let disks: Disks
 
     static let historyPath = "/.lumen_history"
     static let autorunPath = "/autorun.sh"
 
+    init(disks: Disks) {
+        self.disks = disks
+    }
+
     /// The time stamped on files: the RTC's, or 1980 plus the time since boot.
-    static func now() -> FATTimestamp {
-        if let seconds = Clock.unixSeconds() { return FATTimestamp.fromUnixSeconds(Int64(seconds)) }
+    static func timestamp(clock: Clock) -> FATTimestamp {
+        if let seconds = clock.unixSeconds() { return FATTimestamp.fromUnixSeconds(Int64(seconds)) }
         return FATTimestamp.fromUnixSeconds(315_532_800 + Int64(GenericTimer.now().nanoseconds / 1_000_000_000))
     }
 
     /// The volume holding `path` and the path inside it.
-    static func route(_ path: String) throws(FilesError) -> (volume: KernelVolume, path: String) {
+    func route(_ path: String) throws(FilesError) -> (volume: KernelVolume, path: String) {
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
         if let first = components.first {
-            for (index, disk) in Disks.disks.enumerated() where index > 0 && disk.device.name == first {
+            for (index, disk) in disks.disks.enumerated() where index > 0 && disk.device.name == first {
                 guard let volume = disk.volume else { throw .noVolume(path) }
                 return (volume, "/" + components.dropFirst().joined(separator: "/"))
             }
         }
-        guard let volume = Disks.disks.first?.volume else { throw .noVolume(path) }
+        guard let volume = disks.disks.first?.volume else { throw .noVolume(path) }
         return (volume, path.isEmpty ? "/" : path)
     }
 
     /// Runs one file-system operation under the lock; FAT errors become `FilesError`.
-    static func fat<T>(_ body: () throws(FATError) -> T) throws(FilesError) -> T {
+    func fat<T>(_ body: () throws(FATError) -> T) throws(FilesError) -> T {
         lock.lock()
         defer { lock.unlock() }
         do { return try body() } catch { throw .fat(error) }
     }
 
-    static func readFile(_ path: String) throws(FilesError) -> [UInt8] {
+    func readFile(_ path: String) throws(FilesError) -> [UInt8] {
         let (volume, inner) = try route(path)
         return try fat { () throws(FATError) in try volume.readFile(inner) }
     }
 
-    static func writeFile(_ path: String, _ bytes: [UInt8], append: Bool) throws(FilesError) {
+    func writeFile(_ path: String, _ bytes: [UInt8], append: Bool) throws(FilesError) {
         let (volume, inner) = try route(path)
         try fat { () throws(FATError) in
             if append { try volume.append(inner, bytes) } else { try volume.writeFile(inner, bytes) }
         }
     }
 
-    static func info(_ path: String) throws(FilesError) -> FATDirectoryEntry {
+    func info(_ path: String) throws(FilesError) -> FATDirectoryEntry {
         let (volume, inner) = try route(path)
         return try fat { () throws(FATError) in try volume.info(inner) }
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    func isDirectory(_ path: String) -> Bool {
         if path == "/" { return true }
         do { return try info(path).isDirectory } catch { return false }
     }
 
     /// The entries of a directory; the root also lists the other disks' mount points.
-    static func list(_ path: String) throws(FilesError) -> [FATDirectoryEntry] {
+    func list(_ path: String) throws(FilesError) -> [FATDirectoryEntry] {
         var entries: [FATDirectoryEntry] = []
         if path == "/" {
-            for (index, disk) in Disks.disks.enumerated() where index > 0 && disk.volume != nil {
+            for (index, disk) in disks.disks.enumerated() where index > 0 && disk.volume != nil {
                 entries.append(FATDirectoryEntry(name: disk.device.name, shortName: "", size: 0, isDirectory: true,
                                                  attributes: [], created: .epoch, modified: .epoch, accessed: .epoch,
                                                  firstCluster: 0))
             }
-            if Disks.disks.first?.volume == nil {
+            if disks.disks.first?.volume == nil {
                 guard !entries.isEmpty else { throw .noVolume(path) }
                 return entries
             }
@@ -109,7 +114,7 @@ enum Files {
     }
 
     /// For Tab completion: nil if `path` is not a directory.
-    static func directoryListing(_ path: String) -> [ShellDirectoryEntry]? {
+    func directoryListing(_ path: String) -> [ShellDirectoryEntry]? {
         do {
             return try list(path).map { ShellDirectoryEntry(name: $0.name, isDirectory: $0.isDirectory) }
         } catch {
@@ -117,27 +122,27 @@ enum Files {
         }
     }
 
-    static func remove(_ path: String) throws(FilesError) {
+    func remove(_ path: String) throws(FilesError) {
         let (volume, inner) = try route(path)
         try fat { () throws(FATError) in try volume.remove(inner) }
     }
 
-    static func makeDirectory(_ path: String) throws(FilesError) {
+    func makeDirectory(_ path: String) throws(FilesError) {
         let (volume, inner) = try route(path)
         try fat { () throws(FATError) in try volume.makeDirectory(inner) }
     }
 
-    static func removeDirectory(_ path: String) throws(FilesError) {
+    func removeDirectory(_ path: String) throws(FilesError) {
         let (volume, inner) = try route(path)
         try fat { () throws(FATError) in try volume.removeDirectory(inner) }
     }
 
-    static func touch(_ path: String) throws(FilesError) {
+    func touch(_ path: String) throws(FilesError) {
         let (volume, inner) = try route(path)
         try fat { () throws(FATError) in try volume.createFile(inner) }
     }
 
-    static func rename(_ from: String, _ to: String) throws(FilesError) {
+    func rename(_ from: String, _ to: String) throws(FilesError) {
         let (source, sourcePath) = try route(from)
         let (target, targetPath) = try route(to)
         guard source === target else { throw .crossDevice }
@@ -147,11 +152,11 @@ enum Files {
     /// Writes back every volume's cache and flushes its disk; `report` gets one
     /// line per volume that failed.
     @discardableResult
-    static func syncAll(report: (String) -> Void) -> Bool {
+    func syncAll(report: (String) -> Void) -> Bool {
         var ok = true
         lock.lock()
         defer { lock.unlock() }
-        for disk in Disks.disks {
+        for disk in disks.disks {
             guard let volume = disk.volume, !volume.isReadOnly else { continue }
             do { try volume.sync() } catch {
                 report("sync: " + disk.device.name + ": " + error.message)
@@ -163,18 +168,18 @@ enum Files {
 
     // MARK: - The shell's files
 
-    static func loadHistory() -> [UInt8]? {
-        guard let volume = Disks.disks.first?.volume else { return nil }
-        return try? fat { () throws(FATError) in try volume.readFile(historyPath) }
+    func loadHistory() -> [UInt8]? {
+        guard let volume = disks.disks.first?.volume else { return nil }
+        return try? fat { () throws(FATError) in try volume.readFile(Files.historyPath) }
     }
 
     /// Keeps the history on the first disk (and on the disk, not just in the
     /// cache: a typed command survives a power cut).
-    static func saveHistory(_ bytes: [UInt8]) {
-        guard let volume = Disks.disks.first?.volume, !volume.isReadOnly else { return }
+    func saveHistory(_ bytes: [UInt8]) {
+        guard let volume = disks.disks.first?.volume, !volume.isReadOnly else { return }
         do throws(FilesError) {
             try fat { () throws(FATError) in
-                try volume.writeFile(historyPath, bytes)
+                try volume.writeFile(Files.historyPath, bytes)
                 try volume.sync()
             }
         } catch {
@@ -183,12 +188,9 @@ enum Files {
         }
     }
 
-    /// Runs /autorun.sh from the first disk, if there is one (before the first prompt).
-    static func runAutorun() {
-        guard let session = KernelShell.session, let volume = Disks.disks.first?.volume else { return }
-        let script: [UInt8]
-        do { script = try fat { () throws(FATError) in try volume.readFile(autorunPath) } } catch { return }
-        print("autorun: running " + autorunPath)
-        _ = session.shell.runScript(script, name: autorunPath)
+    /// /autorun.sh from the first disk, if there is one.
+    func autorunScript() -> [UInt8]? {
+        guard let volume = disks.disks.first?.volume else { return nil }
+        return try? fat { () throws(FATError) in try volume.readFile(Files.autorunPath) }
     }
 }

@@ -13,7 +13,7 @@ struct KernelMutex {
     func lock() {
         guard Threads.system != nil else { return }
         let saved = lumen_irq_save_disable()
-        if !Threads.scheduler.lockOrBlock(mutex) {
+        if !Threads.system!.scheduler.lockOrBlock(mutex) {
             // Blocked: `unlock` hands the mutex over before it wakes us.
             Threads.reschedule()
         }
@@ -23,7 +23,7 @@ struct KernelMutex {
     func unlock() {
         guard Threads.system != nil else { return }
         let saved = lumen_irq_save_disable()
-        Threads.scheduler.unlock(mutex)
+        Threads.system!.scheduler.unlock(mutex)
         lumen_irq_restore(saved)
     }
 }

@@ -16,22 +16,23 @@ import Scheduling
 /// as it did in the event loop, and state two threads really share across a
 /// wait has a `KernelMutex`.
 enum Threads {
-    /// The scheduler and every live thread. Global because the IRQ entry and the
-    /// new-thread trampoline, which have no object to start from, reach them.
+    /// The scheduler and every live thread: the current thread. Global because
+    /// the IRQ entry, the fault handler and the new-thread trampoline, which
+    /// have no object to start from, reach it.
     static var system: ThreadSystem? = nil
 
-    static var scheduler: Scheduler { system!.scheduler }
-    static var current: ScheduledThread { system!.scheduler.current }
+    /// The thread running now.
+    static func current() -> ScheduledThread { system!.scheduler.current }
 
     /// The boot context becomes the thread `name` (it keeps the boot stack) and
     /// the idle thread is created. Call with IRQs masked, before any wait.
-    static func start(bootThreadName: String, priority: ThreadPriority) {
+    static func start(bootThreadName: String, priority: ThreadPriority, memory: PhysicalMemory, timer: GenericTimer) {
         let boot = ScheduledThread(id: 1, name: bootThreadName, priority: priority)
         let scheduler = Scheduler(running: boot)
-        let system = ThreadSystem(scheduler: scheduler)
+        let system = ThreadSystem(scheduler: scheduler, memory: memory, timer: timer)
         system.kernelThreads.append(KernelThread(control: boot, stackBase: UInt64(lumen_stack_bottom()) - UInt64(PageAllocator.pageSize),
                                                  stackPages: (Int(lumen_stack_top() - lumen_stack_bottom())) / PageAllocator.pageSize + 1,
-                                                 guarded: false, body: {}))
+                                                 guarded: false, memory: nil, body: {}))
         self.system = system
         system.lastSwitch = GenericTimer.now().nanoseconds
         system.idle = spawn(name: "idle", priority: .idle, stackKiB: 16) { idleLoop() }
@@ -43,7 +44,7 @@ enum Threads {
                       _ body: @escaping () -> Void) -> ScheduledThread? {
         guard let system else { return nil }
         guard let thread = KernelThread.create(name: name, priority: priority, stackKiB: stackKiB,
-                                               scheduler: system.scheduler, body: body) else {
+                                               scheduler: system.scheduler, memory: system.memory, body: body) else {
             print("threads: no memory for a \(stackKiB) KiB stack for " + name)
             return nil
         }
@@ -75,12 +76,12 @@ enum Threads {
     /// `cancellable`) `cancel`. Returns why it woke. Call with IRQs masked.
     static func block(on queue: WaitQueue?, until deadline: Instant? = nil, cancellable: Bool = false)
         -> ScheduledThread.WakeReason {
-        let scheduler = self.scheduler
-        let thread = scheduler.current
-        guard scheduler.block(on: queue, until: deadline?.nanoseconds, cancellable: cancellable) else {
+        guard let system else { return .woken }
+        let thread = system.scheduler.current
+        guard system.scheduler.block(on: queue, until: deadline?.nanoseconds, cancellable: cancellable) else {
             return thread.wakeReason
         }
-        if deadline != nil { GenericTimer.reprogram() }
+        if deadline != nil { system.timer.reprogram() }
         reschedule()
         return thread.wakeReason
     }
@@ -148,7 +149,7 @@ enum Threads {
         system?.scheduler.expire(now: now.nanoseconds)
     }
 
-    static var nextDeadline: Instant? {
+    static func nextDeadline() -> Instant? {
         guard let deadline = system?.scheduler.nextDeadline else { return nil }
         return Instant(nanoseconds: deadline)
     }
@@ -165,7 +166,7 @@ enum Threads {
     static func idleLoop() -> Never {
         while true {
             lumen_irq_disable()
-            if scheduler.readyCount > 0 {
+            if system!.scheduler.readyCount > 0 {
                 reschedule(yielding: true)
             } else {
                 lumen_wait_for_interrupt()
@@ -197,13 +198,19 @@ enum Threads {
 /// The scheduler and the machine side of every thread, built once at boot.
 final class ThreadSystem {
     let scheduler: Scheduler
+    /// Where thread stacks come from.
+    let memory: PhysicalMemory
+    /// Reprogrammed when a thread sleeps until a deadline.
+    let timer: GenericTimer
     var kernelThreads: [KernelThread] = []
     /// Exited threads whose stacks are freed after the switch away from them.
     var exited: [KernelThread] = []
     var lastSwitch: UInt64 = 0
 
-    init(scheduler: Scheduler) {
+    init(scheduler: Scheduler, memory: PhysicalMemory, timer: GenericTimer) {
         self.scheduler = scheduler
+        self.memory = memory
+        self.timer = timer
     }
 
     /// The idle thread: the one an interrupt preempts at once (checked on
@@ -234,7 +241,7 @@ func lumenThreadEntry(_ id: UInt64) -> Never {
         system.thread(withID: Int(id))?.body()
     }
     lumen_irq_disable()
-    Threads.scheduler.exitCurrent()
+    Threads.system!.scheduler.exitCurrent()
     Threads.reschedule()
     lumenPanic("an exited thread was scheduled again")
 }
