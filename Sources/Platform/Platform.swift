@@ -16,9 +16,13 @@ public protocol Platform {
     /// False if the interrupt number is out of range or already taken.
     func registerInterrupt(_ irq: Int, handler: @escaping () -> Void) -> Bool
 
-    /// Sleep until interrupt `irq` fires or `deadline` passes (running other
-    /// pending handlers meanwhile); true if it fired.
+    /// Sleep until interrupt `irq` fires or `deadline` passes (the calling
+    /// thread blocks; handlers run elsewhere); true if it fired.
     func waitForInterrupt(_ irq: Int, until deadline: Instant) -> Bool
+
+    /// The same wait, which the user's interrupt (Ctrl-C for the calling
+    /// thread's command) may also end, with `.cancelled`.
+    func waitForInterrupt(_ irq: Int, until deadline: Instant, cancellable: Bool) -> InterruptWait
 
     /// Zeroed, physically contiguous memory for a device; nil when memory is short.
     func allocateDMA(size: Int, alignment: Int) -> DMABuffer?
@@ -34,4 +38,16 @@ public protocol Platform {
     /// index that publishes them, and the index before the notification, as the
     /// VirtIO spec requires. Also a compiler barrier.
     func memoryBarrier()
+}
+
+/// How a cancellable interrupt wait ended.
+public enum InterruptWait: Equatable, Sendable {
+    case fired, timedOut, cancelled
+}
+
+extension Platform {
+    /// For platforms without cancellation (host models): a plain wait.
+    public func waitForInterrupt(_ irq: Int, until deadline: Instant, cancellable: Bool) -> InterruptWait {
+        waitForInterrupt(irq, until: deadline) ? .fired : .timedOut
+    }
 }

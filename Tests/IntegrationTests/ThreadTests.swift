@@ -93,7 +93,8 @@ final class ThreadTests: XCTestCase {
     }
 
     /// A virtio-rng whose backend never produces: `random` waits (and times
-    /// out), but only it: meanwhile Alt+F2 shows another console.
+    /// out), but only it: meanwhile Alt+F2 shows another console. Ctrl-C ends
+    /// such a wait at once, long before the timeout.
     func testAStalledRNGBlocksOnlyTheCommandReadingIt() throws {
         let fifo = NSTemporaryDirectory() + "lumen-rng-\(UUID().uuidString)"
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
@@ -117,5 +118,16 @@ final class ThreadTests: XCTestCase {
         _ = try lumen.qemu.waitForSerial("virtio-rng: timed out", after: mark, timeout: 15)
         try lumen.qemu.pressKey("f1", modifiers: ["alt"])
         XCTAssertTrue(try lumen.run("echo still here").contains("still here"))
+
+        let again = lumen.qemu.serialOutput.endIndex
+        _ = lumen.qemu.typeOnSerial("random 16\r")
+        _ = try lumen.qemu.waitForSerial("random 16", after: again, timeout: 5)
+        Thread.sleep(forTimeInterval: 0.3)
+        let interrupt = Date()
+        _ = lumen.qemu.writeSerial([0x03])
+        let interrupted = try lumen.qemu.waitForSerial("virtio-rng: interrupted", after: again, timeout: 1.5)
+        _ = try lumen.qemu.waitForSerial("lumen> ", after: interrupted.endIndex, timeout: 1.5)
+        XCTAssertLessThan(Date().timeIntervalSince(interrupt), 1.5, "Ctrl-C ended the wait, not the 2 s timeout")
+        XCTAssertFalse(lumen.qemu.serialOutput[again...].contains("timed out"))
     }
 }

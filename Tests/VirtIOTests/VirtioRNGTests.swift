@@ -154,6 +154,30 @@ final class VirtioRNGTests: XCTestCase {
         }
     }
 
+    /// Ctrl-C ends a cancellable read of a stalled device at once, with what
+    /// arrived; a read that is not cancellable waits on to its timeout.
+    func testCtrlCEndsACancellableReadOfAStalledDevice() throws {
+        let s = try makeRNG { $0.completionBudget = 1 }
+        s.platform.cancelAfterWaits = 3
+        let start = s.platform.clock
+        var bytes = [UInt8](repeating: 0, count: 64 << 10)
+        var failure: RNGError? = nil
+        bytes.withUnsafeMutableBytes { buffer in
+            do throws(RNGError) {
+                try s.rng.read(into: buffer, timeoutMilliseconds: 2000, cancellable: true)
+            } catch {
+                failure = error
+            }
+        }
+        XCTAssertEqual(failure, .interrupted(received: 16384))
+        XCTAssertLessThan(s.platform.clock - start, 100_000_000, "it did not wait for the timeout")
+        XCTAssertTrue(RNGError.interrupted(received: 5).message.contains("interrupted"))
+        s.platform.cancelAfterWaits = 0
+        XCTAssertThrowsError(try read(s.rng, 64 << 10, timeoutMilliseconds: 300)) { error in
+            XCTAssertEqual(error as? RNGError, .timeout(milliseconds: 300, received: 0))
+        }
+    }
+
     func testADeviceThatStallsMidwayReportsWhatArrived() throws {
         let s = try makeRNG { $0.completionBudget = 1 }
         XCTAssertThrowsError(try read(s.rng, 64 << 10, timeoutMilliseconds: 500)) { error in

@@ -106,7 +106,6 @@ public final class VirtioBlock<P: Platform, T: VirtioTransport> {
     private var plugDepth = 0
     /// Finished records whose handler has yet to run.
     private var notifications: [Int] = []
-    private var delivering = false
 
     /// Initialises the device: negotiation, configuration, queue 0, DRIVER_OK.
     /// `disabled` features are left out of negotiation (to test or measure without them).
@@ -690,10 +689,9 @@ public final class VirtioBlock<P: Platform, T: VirtioTransport> {
     }
 
     /// Runs the handlers of finished requests (outside every loop over driver
-    /// state, so a handler may submit or wait).
+    /// state, so a handler may submit or wait). Each pass takes the list, so a
+    /// handler that blocks leaves what finished meanwhile to whoever collects next.
     private func deliverNotifications() {
-        guard !delivering else { return }
-        delivering = true
         while !notifications.isEmpty {
             let batch = notifications
             notifications = []
@@ -706,7 +704,6 @@ public final class VirtioBlock<P: Platform, T: VirtioTransport> {
                 handler(id, outcome)
             }
         }
-        delivering = false
     }
 
     private func lookup(_ id: BlockRequestID) -> Int? {

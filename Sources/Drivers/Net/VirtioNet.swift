@@ -89,7 +89,6 @@ public final class VirtioNet<P: Platform, T: VirtioTransport> {
     private var receiveBufferForHead: [Int]
     /// Receive completions of one pass (buffer, used length); kept to reuse its storage.
     private var completedReceive: [(Int, Int)] = []
-    private var receiving = false
     private let transmitArea: DMABuffer
     private let transmitCount: Int
     private var transmitBufferForHead: [Int]
@@ -417,12 +416,6 @@ public final class VirtioNet<P: Platform, T: VirtioTransport> {
     /// once could take the descriptor a lying device names twice, and the second
     /// completion would look honest.
     private func processReceive() {
-        // A receiver that waits on the control queue runs the interrupt handler
-        // again; the outer pass owns the completions and the assembly area, and
-        // looks again for what arrived meanwhile (the nested handler acknowledged it).
-        guard !receiving else { return }
-        receiving = true
-        defer { receiving = false }
         var passes = 0
         while passes < VirtioNet.receivePassesPerCall {
             passes += 1

@@ -7,6 +7,8 @@ public enum RNGError: Error, Equatable {
     case deviceBroken(String)
     /// `shutdown()` was called.
     case stopped
+    /// The reader was interrupted (Ctrl-C) before the read was complete.
+    case interrupted(received: Int)
 
     public var message: String {
         switch self {
@@ -16,6 +18,8 @@ public enum RNGError: Error, Equatable {
             return "virtio-rng: device disabled: " + reason
         case .stopped:
             return "virtio-rng: the device was shut down"
+        case .interrupted(let received):
+            return "virtio-rng: interrupted with \(received) bytes"
         }
     }
 }
@@ -150,7 +154,10 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
 
     /// Blocking: fills `buffer` completely, or throws `.timeout` when the whole read
     /// has not finished within `timeoutMilliseconds` (what it got is in the error).
-    public func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: UInt64) throws(RNGError) {
+    /// A `cancellable` read also ends, with `.interrupted`, when the platform
+    /// cancels the wait (the user's Ctrl-C).
+    public func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: UInt64,
+                     cancellable: Bool = false) throws(RNGError) {
         let deadline = platform.now().adding(milliseconds: timeoutMilliseconds)
         var done = 0
         while done < buffer.count {
@@ -165,7 +172,11 @@ public final class VirtioRNG<P: Platform, T: VirtioTransport> {
             // in case the interrupt is lost or not wired.
             let wake = min(deadline, platform.now().adding(milliseconds: 10))
             if let interrupt {
-                if !platform.waitForInterrupt(interrupt, until: wake), queue.hasUsed { polledCompletions += 1 }
+                switch platform.waitForInterrupt(interrupt, until: wake, cancellable: cancellable) {
+                case .fired: break
+                case .timedOut: if queue.hasUsed { polledCompletions += 1 }
+                case .cancelled: throw .interrupted(received: done)
+                }
             } else {
                 while platform.now() < wake && !queue.hasUsed {}
                 if queue.hasUsed { polledCompletions += 1 }

@@ -85,16 +85,17 @@ final class EventLoop {
         return true
     }
 
-    /// Blocks the calling thread until `irq` fires (true) or `deadline` passes
-    /// (false). An interrupt between a driver's kick and this wait is not lost:
-    /// it is counted, and the wait returns at once.
-    func waitForInterrupt(_ irq: Int, until deadline: Instant) -> Bool {
-        guard irq >= 0, irq < GIC.maximumInterrupts else { return false }
+    /// Blocks the calling thread until `irq` fires, `deadline` passes, or (when
+    /// `cancellable`) the thread's command is interrupted. An interrupt between
+    /// a driver's kick and this wait is not lost: it is counted, and the wait
+    /// returns at once.
+    func waitForInterrupt(_ irq: Int, until deadline: Instant, cancellable: Bool) -> InterruptWait {
+        guard irq >= 0, irq < GIC.maximumInterrupts else { return .timedOut }
         let saved = lumen_irq_save_disable()
         defer { lumen_irq_restore(saved) }
         while true {
-            if consumeFired(irq) { return true }
-            if GenericTimer.now() >= deadline { return false }
+            if consumeFired(irq) { return .fired }
+            if GenericTimer.now() >= deadline { return .timedOut }
             guard Threads.system != nil else {
                 // Before threads exist (early boot): sleep on the core.
                 timer.reprogram(extra: deadline)
@@ -104,7 +105,7 @@ final class EventLoop {
                 continue
             }
             if waiters[irq] == nil { waiters[irq] = WaitQueue(name: "irq") }
-            _ = Threads.block(on: waiters[irq], until: deadline)
+            if Threads.block(on: waiters[irq], until: deadline, cancellable: cancellable) == .cancelled { return .cancelled }
         }
     }
 

@@ -31,7 +31,12 @@ struct KernelPlatform: Platform {
     /// previous wait on it returned, so an interrupt that arrives between a
     /// driver's kick and its wait is not lost.
     func waitForInterrupt(_ irq: Int, until deadline: Instant) -> Bool {
-        events.waitForInterrupt(irq, until: deadline)
+        events.waitForInterrupt(irq, until: deadline, cancellable: false) == .fired
+    }
+
+    /// Ctrl-C for the calling thread (`Threads.cancel`) ends a cancellable wait.
+    func waitForInterrupt(_ irq: Int, until deadline: Instant, cancellable: Bool) -> InterruptWait {
+        events.waitForInterrupt(irq, until: deadline, cancellable: cancellable)
     }
 
     func allocateDMA(size: Int, alignment: Int) -> DMABuffer? {

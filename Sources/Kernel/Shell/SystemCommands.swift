@@ -151,7 +151,7 @@ struct SystemCommands {
         let before = (rng.queue.statistics, rng.interruptsTaken)
         let start = GenericTimer.now()
         do {
-            try rng.read(into: buffer, timeoutMilliseconds: 2000)
+            try rng.read(into: buffer, timeoutMilliseconds: 2000, cancellable: true)
         } catch {
             print(error.message)
             return 1

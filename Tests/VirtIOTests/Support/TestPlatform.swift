@@ -83,6 +83,22 @@ final class TestPlatform: Platform {
         return false
     }
 
+    /// The user's Ctrl-C: the next cancellable wait after `cancelAfterWaits`
+    /// more waits ends cancelled (nil: never).
+    var cancelAfterWaits: Int? = nil
+
+    func waitForInterrupt(_ irq: Int, until deadline: Instant, cancellable: Bool) -> InterruptWait {
+        if cancellable, let left = cancelAfterWaits {
+            if left == 0 {
+                cancelAfterWaits = nil
+                waits += 1
+                return .cancelled
+            }
+            cancelAfterWaits = left - 1
+        }
+        return waitForInterrupt(irq, until: deadline) ? .fired : .timedOut
+    }
+
     func allocateDMA(size: Int, alignment: Int) -> DMABuffer? {
         if let left = dmaAllocationsLeft {
             guard left > 0 else { return nil }
