@@ -33,6 +33,10 @@ public final class VirtualConsoles {
     public static let statusBackground = Color(xrgb: 0x0030_5080)
     public static let bellBackground = Color(xrgb: 0x00c0_6020)
     public static let bellNanoseconds: UInt64 = 150_000_000
+    /// The cursor stops blinking (and stays on) this long after the last output,
+    /// typing, or pointer use, as GTK's cursor-blink-timeout does: an idle
+    /// console draws nothing but its clock.
+    public static let blinkTimeoutNanoseconds: UInt64 = 10_000_000_000
 
     public let ttys: [Tty]
     public let terminals: [Terminal]
@@ -49,6 +53,7 @@ public final class VirtualConsoles {
     private var drawnTitle = ""
     private var drawnClock = ""
     private var bellUntil: UInt64 = 0
+    private var lastActivity: UInt64
     private var gridColumns: Int
     private var gridRows: Int
 
@@ -60,6 +65,7 @@ public final class VirtualConsoles {
         self.renderer = renderer
         self.name = name
         self.hooks = hooks
+        lastActivity = hooks.now()
         let grid = VirtualConsoles.gridSize(renderer: renderer, screenSize: screenSize)
         gridColumns = grid.columns
         gridRows = grid.rows
@@ -67,7 +73,11 @@ public final class VirtualConsoles {
         bellsSeen = Array(repeating: 0, count: ttys.count)
         for (index, tty) in ttys.enumerated() {
             tty.attach(terminals[index])
-            tty.outputChanged = { if self.active == index { hooks.requestFrame() } }
+            tty.outputChanged = {
+                guard self.active == index else { return }
+                self.lastActivity = hooks.now()
+                hooks.requestFrame()
+            }
         }
     }
 
@@ -145,11 +155,27 @@ public final class VirtualConsoles {
         hooks.requestFrame()
     }
 
-    /// Whether a blinking cursor is on screen (shown, and the view at the live
-    /// screen): only then is there a reason to blink.
+    /// Whether a blinking cursor is on screen (shown, the view at the live
+    /// screen, and something happened within the blink timeout): only then is
+    /// there a reason to blink.
     public var cursorBlinks: Bool {
         let terminal = terminals[active]
         return terminal.cursorState.isVisible && terminal.viewOffset == 0
+            && hooks.now() &- lastActivity < VirtualConsoles.blinkTimeoutNanoseconds
+    }
+
+    /// Typing, the pointer, a switch: the cursor blinks again.
+    public func noteActivity() {
+        lastActivity = hooks.now()
+    }
+
+    /// Called by the blink timer: turns the phase while the cursor blinks, and
+    /// leaves it on once blinking stopped. Returns whether it still blinks.
+    @discardableResult
+    public func blinkTick() -> Bool {
+        let blinks = cursorBlinks
+        if blinks || !renderer.cursorBlinkOn { blink() }
+        return blinks
     }
 
     /// The cursor's blink phase turns.
@@ -169,6 +195,7 @@ public final class VirtualConsoles {
         guard index != active else { return true }
         clearSelection()
         active = index
+        noteActivity()
         redrawAll()
         return true
     }
@@ -197,6 +224,7 @@ public final class VirtualConsoles {
 
     /// Moves the active console's view into its scrollback (negative: back down).
     public func scrollView(lines: Int) {
+        noteActivity()
         terminals[active].scrollView(by: lines)
         hooks.requestFrame()
     }
@@ -221,6 +249,7 @@ public final class VirtualConsoles {
     }
 
     public func pointerPressed(at point: Point) {
+        noteActivity()
         guard let cell = cell(at: point) else { return }
         selection.begin(at: cell, now: hooks.now(), in: terminals[active])
         showSelection()

@@ -160,4 +160,24 @@ final class VirtualConsolesTests: XCTestCase {
         harness.consoles.scrollView(lines: 5)
         XCTAssertFalse(harness.consoles.cursorBlinks, "the view is in the scrollback")
     }
+
+    /// An idle console stops blinking after the timeout with its cursor on, so
+    /// it draws nothing; output or typing starts the blink again.
+    func testTheBlinkStopsWhenIdleWithTheCursorOn() throws {
+        let harness = try Harness()
+        XCTAssertTrue(harness.consoles.blinkTick())
+        XCTAssertFalse(harness.consoles.renderer.cursorBlinkOn, "the phase turned")
+        harness.now += VirtualConsoles.blinkTimeoutNanoseconds + 1
+        XCTAssertFalse(harness.consoles.cursorBlinks)
+        XCTAssertFalse(harness.consoles.blinkTick())
+        XCTAssertTrue(harness.consoles.renderer.cursorBlinkOn, "it stopped in the on phase")
+        let frames = harness.frames
+        XCTAssertFalse(harness.consoles.blinkTick())
+        XCTAssertEqual(harness.frames, frames, "a stopped blink asks for no frame")
+        harness.ttys[0].write(Array("x".utf8))
+        XCTAssertTrue(harness.consoles.cursorBlinks, "output restarts it")
+        harness.now += VirtualConsoles.blinkTimeoutNanoseconds + 1
+        harness.consoles.noteActivity()
+        XCTAssertTrue(harness.consoles.cursorBlinks, "typing restarts it")
+    }
 }

@@ -31,8 +31,7 @@ final class KernelConsole {
     // MARK: - Start-up
 
     /// The screen exists: four consoles on it, console 1 replaying the boot
-    /// log. The cursor blinks (unless `blink` is off, for measurements) and the
-    /// clock ticks on one timer, in one frame when both change.
+    /// log, the cursor blinking (unless `blink` is off) and the clock ticking.
     func start(screen: Screen, fonts: FontSet, pixelSize: Int?, blink: Bool, version: String) {
         guard let surface = screen.surface else { return }
         configuredPixelSize = pixelSize ?? KernelConsole.defaultPixelSize
@@ -63,16 +62,21 @@ final class KernelConsole {
         screen.redraw = { consoles.redrawAll() }
         screen.beforePresent = { self.render() }
         screen.resized = { size in consoles.resize(to: size) }
-        if blink {
-            timer.schedule(afterMilliseconds: 500, periodMilliseconds: 500) {
-                // Only a cursor on screen blinks; the clock ticks regardless.
-                if consoles.cursorBlinks || !consoles.renderer.cursorBlinkOn { consoles.blink() }
-                consoles.tickClock()
-            }
-        } else {
-            timer.schedule(afterMilliseconds: 1000, periodMilliseconds: 1000) { consoles.tickClock() }
-        }
+        scheduleTick(consoles, blink: blink)
         consoles.redrawAll()
+    }
+
+    /// The blink and the clock on one one-shot timer: every 500 ms while the
+    /// cursor blinks, every second once it stopped (the clock), nothing more
+    /// while idle. (`lumen.console.blink=off` keeps the cursor steady, for
+    /// measurements: then the clock ticks alone.)
+    private func scheduleTick(_ consoles: VirtualConsoles, blink: Bool) {
+        let blinking = blink && consoles.cursorBlinks
+        timer.schedule(afterMilliseconds: blinking ? 500 : 1000) {
+            if blink { consoles.blinkTick() }
+            consoles.tickClock()
+            self.scheduleTick(consoles, blink: blink)
+        }
     }
 
     /// Called by the render thread at the start of every frame.
@@ -88,6 +92,7 @@ final class KernelConsole {
     /// and paste). The serial port types into console 1.
     func input(_ bytes: [UInt8], console index: Int? = nil) {
         let target = index ?? consoles?.active ?? 0
+        consoles?.noteActivity()
         ttys[target].receive(bytes)
     }
 

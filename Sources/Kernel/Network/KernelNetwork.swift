@@ -151,10 +151,11 @@ final class Net {
         }
         activity?()
         // Every 10 ms while TCP has connections or frames came in during the
-        // last second; otherwise 4 times a second (ARP, DHCP and DNS timers
-        // count in seconds), so an idle machine stays idle.
+        // last second; otherwise 4 times a second until DHCP has an address,
+        // then once a second (ARP, DHCP and DNS timers count in seconds), so
+        // an idle machine stays idle.
         let busy = !tcp.connections.isEmpty || now - min(now, lastReceive) < 1000
-        timer.schedule(afterMilliseconds: busy ? 10 : 250) { self.tick() }
+        timer.schedule(afterMilliseconds: busy ? 10 : stack.isConfigured ? 1000 : 250) { self.tick() }
     }
 
     /// A static address (`ifconfig`) or DHCP again (`dhcp`): the next lease is reported.
