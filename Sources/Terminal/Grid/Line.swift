@@ -54,7 +54,8 @@ struct Line {
         let keep = line.isWrapped ? line.cells.count : line.trimmedCount
         isWrapped = line.isWrapped
         cells.removeAll(keepingCapacity: true)
-        cells.append(contentsOf: line.cells[0 ..< keep])
+        // From a buffer, the copy is one memcpy (Cell is plain data).
+        line.cells.withUnsafeBufferPointer { cells.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0 ..< keep])) }
     }
 
     /// Sets the line to exactly `columns` cells, padding with blanks or cutting.
