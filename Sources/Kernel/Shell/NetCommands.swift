@@ -350,12 +350,7 @@ struct NetCommands {
             if let target { try machine.files.fat { () throws(FATError) in try target.volume.writeFile(target.path, []) } }
             var pending: [UInt8] = []
             func flush(_ force: Bool) throws(FilesError) {
-                guard !pending.isEmpty, force || pending.count >= 256 << 10 else { return }
-                guard let target else {
-                    written += UInt64(pending.count)
-                    pending.removeAll(keepingCapacity: true)
-                    return
-                }
+                guard let target, !pending.isEmpty, force || pending.count >= 256 << 10 else { return }
                 let offset = written
                 let count = pending.count
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
@@ -372,9 +367,12 @@ struct NetCommands {
                 if sent < request.count { sent += connection.send(Array(request[sent...])) }
                 let bytes = connection.receive(maximum: 256 << 10)
                 if !bytes.isEmpty {
-                    do throws(HTTPError) { pending += try parser.feed(bytes) } catch {
+                    let body: [UInt8]
+                    do throws(HTTPError) { body = try parser.feed(bytes) } catch {
                         return context.fail(context.arguments[0] + ": " + error.message)
                     }
+                    // /dev/null counts the body; a file gathers it for the disk.
+                    if target == nil { written += UInt64(body.count) } else { pending += body }
                     try flush(false)
                     if parser.headersComplete && parser.statusCode != 200 {
                         return context.fail(context.arguments[0] + ": HTTP \(parser.statusCode) \(parser.reason)")

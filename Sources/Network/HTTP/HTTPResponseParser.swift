@@ -57,13 +57,15 @@ public struct HTTPResponseParser {
                 isComplete = true
             case .length(let remaining):
                 let n = min(remaining, bytes.count - index)
-                output += bytes[index..<(index + n)]
+                // All of `bytes` is body (the common case once the headers are
+                // in): hand the array on, shared, instead of copying it.
+                if index == 0 && n == bytes.count && output.isEmpty { output = bytes } else { output += bytes[index..<(index + n)] }
                 index += n
                 bodyBytesReceived += n
                 body = .length(remaining: remaining - n)
                 if remaining - n == 0 { isComplete = true }
             case .untilClose:
-                output += bytes[index...]
+                if index == 0 && output.isEmpty { output = bytes } else { output += bytes[index...] }
                 bodyBytesReceived += bytes.count - index
                 index = bytes.count
             case .chunkSize(var line):
