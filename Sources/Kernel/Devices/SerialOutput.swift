@@ -1,3 +1,4 @@
+import Console
 import KernelSupport
 import Platform
 import Scheduling
@@ -17,49 +18,31 @@ final class SerialOutput {
     static let turnNanoseconds: UInt64 = 20_000_000
     static let turnBytes = 256
     private var lastTurn = Instant(nanoseconds: 0)
-    private var ring: UnsafeMutablePointer<UInt8>? = nil
-    private var head = 0  // next byte to send
-    private var count = 0
-    /// Bytes that never reached the port because the ring was full.
-    private(set) var dropped: UInt64 = 0
-    private var droppedReported: UInt64 = 0
+    /// nil until `start`: output goes to the port at once.
+    private var ring: OutputRing? = nil
     private var thread: ScheduledThread? = nil
     private let queue = WaitQueue(name: "serial")
 
-    /// Until `start`, output goes to the port at once.
     init() {}
 
     /// From here on output is buffered and sent by the `serial` thread.
     func start() {
-        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: SerialOutput.capacity)
-        ring = storage
+        ring = OutputRing(capacity: SerialOutput.capacity)
         thread = Threads.spawn(name: "serial", priority: .background, stackKiB: 16) { self.run() }
-        if thread == nil { ring = nil; storage.deallocate() }
+        if thread == nil { ring = nil }
     }
 
-    /// Console output for the port. Never blocks: the bytes are copied into the
-    /// ring (at most its size, the newest), the oldest queued ones giving way.
+    /// Bytes that never reached the port because the ring was full.
+    var dropped: UInt64 { ring?.dropped ?? 0 }
+
+    /// Console output for the port. Never blocks: the bytes are queued (the
+    /// oldest queued ones giving way when the ring is full).
     func write(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let ring, let source = bytes.baseAddress else {
+        guard let ring else {
             for byte in bytes { UART.put(byte) }
             return
         }
-        let capacity = SerialOutput.capacity
-        let kept = min(bytes.count, capacity)
-        let overflow = count + kept - min(count + kept, capacity)
-        dropped &+= UInt64(overflow + bytes.count - kept)
-        head = (head + overflow) % capacity
-        count -= overflow
-        var from = source + (bytes.count - kept)
-        var remaining = kept
-        while remaining > 0 {
-            let tail = (head + count) % capacity
-            let run = min(remaining, capacity - tail)
-            (ring + tail).update(from: from, count: run)
-            from += run
-            count += run
-            remaining -= run
-        }
+        ring.write(bytes)
         let now = GenericTimer.now()
         if now.nanoseconds(since: lastTurn) >= SerialOutput.turnNanoseconds {
             lastTurn = now
@@ -73,7 +56,7 @@ final class SerialOutput {
     func run() {
         while true {
             lumen_irq_disable()
-            if count == 0 { _ = Threads.block(on: queue) }
+            if ring?.isEmpty ?? true { _ = Threads.block(on: queue) }
             lumen_irq_enable()
             lastTurn = GenericTimer.now()
             sendPiece(512)
@@ -83,22 +66,13 @@ final class SerialOutput {
 
     func sendPiece(_ maximum: Int) {
         guard let ring else { return }
-        var sent = 0
-        while count > 0 && sent < maximum {
-            UART.put(ring[head])  // LF goes out as CR LF
-            head = (head + 1) % SerialOutput.capacity
-            count -= 1
-            sent += 1
-        }
-        if count == 0 && dropped != droppedReported {
-            // Caught up after a flood: say once how much the port missed.
-            KernelLog.write("\n[serial: the port fell behind; \(dropped - droppedReported) bytes of console output not mirrored]\n")
-            droppedReported = dropped
-        }
+        ring.drain(maximum: maximum) { UART.put($0) }  // LF goes out as CR LF
+        // Caught up after a flood: say once how much the port missed.
+        if let report = ring.takeDropReport(port: "serial") { KernelLog.write(report) }
     }
 
     /// Sends everything queued now (before a panic report or power-off).
     func flush() {
-        while count > 0 { sendPiece(count) }
+        while let count = ring?.count, count > 0 { sendPiece(count) }
     }
 }
