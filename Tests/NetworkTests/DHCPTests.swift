@@ -137,6 +137,31 @@ final class DHCPTests: XCTestCase {
         XCTAssertEqual(stack.dhcpLease?.expiresAt, 20 + 75_600_100 + 86_400_000)
     }
 
+    /// The stack says when it next has work, so an idle machine can sleep until
+    /// then: DHCP's retransmission while asking, the renewal at T1 once bound,
+    /// the rebinding time while renewing; soon while a query is pending;
+    /// nothing at all before DHCP starts.
+    func testNextDeadlineFollowsDHCPAndPendingWork() {
+        let interface = FakeInterface()
+        let idle = NetworkStack.create(interface: interface, seed: 7)
+        XCTAssertNil(idle.nextDeadline(now: 0), "nothing is due")
+        idle.startDHCP(now: 0)
+        XCTAssertEqual(idle.nextDeadline(now: 0), 4_000, "the DISCOVER's retransmission")
+
+        let (stack, bound) = bind()
+        XCTAssertEqual(stack.nextDeadline(now: 100), 20 + 43_200_000, "the renewal at T1")
+        stack.poll(now: 20 + 43_200_000)
+        _ = dhcpSent(bound, stack: stack)
+        XCTAssertEqual(stack.dhcpState, .renewing)
+        let deadline = stack.nextDeadline(now: 20 + 43_200_000) ?? 0
+        XCTAssertGreaterThan(deadline, 20 + 43_200_000)
+        XCTAssertLessThanOrEqual(deadline, 20 + 75_600_000, "no later than rebinding at T2")
+
+        _ = stack.resolve("example.test", now: 20 + 43_200_000)
+        XCTAssertEqual(stack.nextDeadline(now: 20 + 43_200_000), 20 + 43_200_000 + NetworkStack<FakeInterface>.busyPollMilliseconds,
+                       "a pending DNS query wants polls soon")
+    }
+
     func testRenewalACKKeepsAddress() {
         let (stack, interface) = bind()
         stack.poll(now: 43_200_020)

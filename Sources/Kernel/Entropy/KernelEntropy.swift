@@ -51,13 +51,23 @@ final class KernelEntropy {
             bootLog("entropy: warning: seeded from timer jitter only; random numbers are weak")
         }
         // Reseed in the background from whatever the device has ready (never blocks).
-        timer.schedule(afterMilliseconds: 5_000, periodMilliseconds: 5_000) { self.reseedIfDue() }
+        if rng != nil { scheduleCheck(timer) }
+    }
+
+    /// The reseed check: every 5 s while the seed is not the device's (it may
+    /// come up late), every 60 s once it is (as Linux reseeds its crng), so an
+    /// idle machine is seldom woken for it.
+    private func scheduleCheck(_ timer: GenericTimer) {
+        timer.schedule(afterMilliseconds: source == .device ? 60_000 : 5_000) {
+            self.reseedIfDue()
+            self.scheduleCheck(timer)
+        }
     }
 
     private var lastReseed = Instant(nanoseconds: 0)
 
-    /// Every 5 s: reseed when the pool has given out its interval's worth of bytes,
-    /// when the interval's time has passed, or when the boot seed was not from the device.
+    /// Reseeds when the pool has given out its interval's worth of bytes, when
+    /// the interval's time has passed, or when the boot seed was not from the device.
     func reseedIfDue() {
         guard let rng else { return }
         let now = GenericTimer.now()

@@ -130,11 +130,11 @@ final class Net {
         }
         bootLog(Net.name + ": virtio-net " + stack.interface.macAddress.description + ", link " + (driver.linkUp ? "up" : "down")
                 + (driver.offersChecksumOffload ? ", checksum offload" : ""))
-        timer.schedule(afterMilliseconds: 10) { self.tick() }
         if driver.linkUp { stack.startDHCP(now: Net.milliseconds()) }
+        scheduleTick(afterMilliseconds: 10)
     }
 
-    /// The 10 ms tick: the stack's timers, TCP's, a poll of the device (in case
+    /// The tick: the stack's timers, TCP's, a poll of the device (in case
     /// an interrupt went missing), the DHCP report, and the web server.
     func tick() {
         let now = Net.milliseconds()
@@ -151,11 +151,39 @@ final class Net {
         }
         activity?()
         // Every 10 ms while TCP has connections or frames came in during the
-        // last second; otherwise 4 times a second until DHCP has an address,
-        // then once a second (ARP, DHCP and DNS timers count in seconds), so
-        // an idle machine stays idle.
+        // last second; otherwise when the stack next has work (DHCP's renewal,
+        // a pending query's retry), at most every `safetyPollMilliseconds`
+        // (a poll finds what a lost interrupt would hide). New work from a
+        // command brings the tick forward (`wait` calls `pollSoon`).
         let busy = !tcp.connections.isEmpty || now - min(now, lastReceive) < 1000
-        timer.schedule(afterMilliseconds: busy ? 10 : stack.isConfigured ? 1000 : 250) { self.tick() }
+        var delay = Net.safetyPollMilliseconds
+        if busy {
+            delay = 10
+        } else if let due = stack.nextDeadline(now: now) {
+            delay = min(max(due > now ? due - now : 0, 10), Net.safetyPollMilliseconds)
+        }
+        scheduleTick(afterMilliseconds: delay)
+    }
+
+    /// An idle network polls the device at least this often.
+    static let safetyPollMilliseconds: UInt64 = 10_000
+    /// When the next tick runs; ticks scheduled before the latest are stale.
+    private var nextTickAt: UInt64 = 0
+    private var tickGeneration: UInt64 = 0
+
+    private func scheduleTick(afterMilliseconds delay: UInt64) {
+        tickGeneration &+= 1
+        let generation = tickGeneration
+        nextTickAt = Net.milliseconds() + delay
+        timer.schedule(afterMilliseconds: delay) {
+            if generation == self.tickGeneration { self.tick() }
+        }
+    }
+
+    /// A command started network work (a query, a ping, a connection, DHCP):
+    /// the stack's timers must run soon, not at the idle tick.
+    func pollSoon() {
+        if nextTickAt > Net.milliseconds() + 10 { scheduleTick(afterMilliseconds: 10) }
     }
 
     /// A static address (`ifconfig`) or DHCP again (`dhcp`): the next lease is reported.
@@ -170,6 +198,7 @@ final class Net {
         if up {
             reportedLease = nil
             stack.startDHCP(now: Net.milliseconds())
+            pollSoon()
         }
     }
 
@@ -183,6 +212,7 @@ final class Net {
     /// calling thread blocks meanwhile (frames, input, the network go on).
     func wait(_ context: inout KernelCommandContext, timeoutMilliseconds: UInt64, until done: () -> Bool) -> Bool {
         let deadline = Net.milliseconds() + timeoutMilliseconds
+        pollSoon()
         while true {
             let seen = events.activity
             if done() { return true }

@@ -141,6 +141,19 @@ struct DHCPClient {
     }
 
     /// Retransmissions and lease timers; called from the stack's poll.
+    /// When `poll` has something to do next: the retransmission while asking,
+    /// the lease's next phase (renewal, rebinding, expiry) while holding one;
+    /// nil when idle.
+    var nextDeadline: UInt64? {
+        switch state {
+        case .idle: return nil
+        case .selecting, .requesting: return nextTimer
+        case .bound: return lease?.renewAt
+        case .renewing: return lease.map { min(nextTimer, $0.rebindAt) }
+        case .rebinding: return lease.map { min(nextTimer, $0.expiresAt) }
+        }
+    }
+
     mutating func poll(now: UInt64) -> [Action] {
         switch state {
         case .idle:

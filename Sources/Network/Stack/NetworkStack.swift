@@ -161,6 +161,21 @@ public final class NetworkStack<Interface: NetworkInterface> {
         pollQueries(now: now)
     }
 
+    /// When `poll` next has work (milliseconds, the clock of `now`): soon
+    /// (`busyPollMilliseconds`) while an ARP resolution, a ping, a DNS query or
+    /// a fragment reassembly is pending, otherwise DHCP's next step (its
+    /// retransmission, or the lease's renewal, rebinding and expiry); nil when
+    /// nothing is due at all. ARP entries need no timer: lookups check their age.
+    public func nextDeadline(now: UInt64) -> UInt64? {
+        if !arp.resolutions.isEmpty || !pings.isEmpty || !queries.isEmpty || reassembler.inProgress > 0 {
+            return now &+ Self.busyPollMilliseconds
+        }
+        return dhcp.nextDeadline
+    }
+
+    /// How often `poll` is wanted while a resolution, ping or query is pending.
+    public static var busyPollMilliseconds: UInt64 { 250 }
+
     // MARK: receive
 
     public func receive(frame: [UInt8], now: UInt64, checksumVerified: Bool = false) {
