@@ -6,7 +6,9 @@
 // of two up to 1 MiB, each class with its own LIFO free list, so malloc and free
 // are O(1). Bigger blocks (rare: framebuffers come from the page allocator) use
 // a first-fit list. Freed memory is kept for reuse, never given back to sbrk.
-// Single core, and interrupt handlers never allocate, so there is no locking.
+// Single core, and interrupt handlers never allocate; a thread preempted at the
+// end of an interrupt (Threads.preemptible) must not be in here, so the public
+// entry points raise lumen_preempt_disabled while they run.
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +50,9 @@ static int class_of(size_t size, size_t *rounded) {
     return index;
 }
 
-void *malloc(size_t size) {
+extern volatile int lumen_preempt_disabled;
+
+static void *allocate(size_t size) {
     if (size > ((size_t)1 << 40)) { errno = ENOMEM; return NULL; }
     size_t rounded;
     int index = class_of(size, &rounded);
@@ -83,8 +87,7 @@ static block_header *header_of(void *pointer) {
     return header;
 }
 
-void free(void *pointer) {
-    if (!pointer) return;
+static void release(void *pointer) {
     block_header *header = header_of(pointer);
     size_t rounded;
     int index = class_of(header->size, &rounded);
@@ -92,6 +95,21 @@ void free(void *pointer) {
     free_block *block = (free_block *)((char *)header + HEADER);
     block->next = free_lists[index];
     free_lists[index] = block;
+}
+
+// The free lists are shared by every thread: no switch while they change.
+void *malloc(size_t size) {
+    lumen_preempt_disabled++;
+    void *pointer = allocate(size);
+    lumen_preempt_disabled--;
+    return pointer;
+}
+
+void free(void *pointer) {
+    if (!pointer) return;
+    lumen_preempt_disabled++;
+    release(pointer);
+    lumen_preempt_disabled--;
 }
 
 size_t malloc_usable_size(void *pointer) {

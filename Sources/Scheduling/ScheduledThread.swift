@@ -38,6 +38,10 @@ public final class ScheduledThread {
     /// A cancellation that arrived while the thread was not in a cancellable
     /// wait: its next cancellable wait returns at once.
     public internal(set) var cancelPending = false
+    /// Set by the kernel while the thread runs code that shares nothing
+    /// outside locks: it may then be switched away from at the end of any
+    /// interrupt (preempted), not only where it blocks or yields.
+    public var preemptible = false
     /// The saved stack pointer while not running; opaque to the scheduler.
     public var context: UInt64 = 0
     /// Times it was switched onto the CPU, and the CPU time it used (kept by the kernel).

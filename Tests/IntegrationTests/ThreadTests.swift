@@ -50,6 +50,12 @@ final class ThreadTests: XCTestCase {
         XCTAssertLessThan(ledLatency, 1.0)
         XCTAssertLessThan(stopLatency, 5.0)
         XCTAssertTrue(try lumen.run("echo after").contains("after"))
+        // The cat's parsing was preempted at the end of interrupts (the render
+        // thread's frame timer, the key), not only at its preemption points.
+        let threads = try lumen.run("threads")
+        let preempted = threads.split(separator: "\n").first { $0.contains("at the end of an interrupt") }
+            .flatMap { $0.split(separator: ",").last?.split(separator: " ").first }.flatMap { Int($0) } ?? 0
+        XCTAssertGreaterThan(preempted, 0, threads)
     }
 
     /// httpd serves a 4 MiB file byte-identical while the shell copies another

@@ -64,7 +64,7 @@ enum Boot {
         serial.start()
         let clock = Clock(machine: description)
         let console = KernelConsole(timer: timer, clock: clock)
-        let output = ConsoleOutput(serial: serial, tty: console.ttys[0])
+        let output = ConsoleOutput(serial: serial, console: console)
         ConsoleOutput.installed = output
         if let irq = description.uart?.interrupt {
             // The serial port is console 1's input whichever console is on the screen.

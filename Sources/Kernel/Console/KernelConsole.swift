@@ -9,12 +9,18 @@ import Text
 /// screen: console 1's collects the boot log), the virtual consoles once a
 /// display exists (their policy is portable, in `VirtualConsoles`), and the
 /// timer that blinks the cursor and ticks the status bar's clock.
+///
+/// The console lock guards the ttys' terminals and the virtual consoles: the
+/// parsing of output (the writer's thread) and the drawing of frames (the
+/// render thread) hold it and are preemptible meanwhile; every other use (keys,
+/// the pointer, the timer, commands) takes it too.
 final class KernelConsole {
     static let consoleCount = 4
     static let defaultPixelSize = 16
 
     /// Console 1's tty (index 0) belongs to the shell and mirrors the serial port.
     let ttys: [Tty]
+    let lock = RecursiveKernelMutex("console")
     let timer: GenericTimer
     let clock: Clock
     private(set) var consoles: VirtualConsoles? = nil
@@ -46,24 +52,27 @@ final class KernelConsole {
         }
         let timer = self.timer
         let clock = self.clock
+        let lock = self.lock
         let hooks = VirtualConsoles.Hooks(
             requestFrame: { screen.scheduleFrame() },
             now: { GenericTimer.now().nanoseconds },
             clockText: { clock.wallClockText() },
-            after: { milliseconds, action in timer.schedule(afterMilliseconds: milliseconds, action) })
+            after: { milliseconds, action in timer.schedule(afterMilliseconds: milliseconds) { lock.withLock(action) } })
         let consoles = VirtualConsoles(ttys: ttys, renderer: renderer, screenSize: surface.size,
                                        name: "Lumen " + version, hooks: hooks)
-        for index in 1..<ttys.count {
-            ttys[index].write(Array(("\u{1b}[1mLumen " + version + "\u{1b}[0m \u{2014} virtual console \(index + 1)\n"
-                                     + "Alt+F1 (or 'vt 1' on the serial port) returns to console 1.\n").utf8))
+        lock.withLock {
+            for index in 1..<ttys.count {
+                ttys[index].write(Array(("\u{1b}[1mLumen " + version + "\u{1b}[0m \u{2014} virtual console \(index + 1)\n"
+                                         + "Alt+F1 (or 'vt 1' on the serial port) returns to console 1.\n").utf8))
+            }
+            self.consoles = consoles
+            self.screen = screen
+            consoles.redrawAll()
         }
-        self.consoles = consoles
-        self.screen = screen
-        screen.redraw = { consoles.redrawAll() }
+        screen.redraw = { lock.withLock { consoles.redrawAll() } }
         screen.beforePresent = { self.render() }
-        screen.resized = { size in consoles.resize(to: size) }
+        screen.resized = { size in lock.withLock { consoles.resize(to: size) } }
         scheduleTick(consoles, blink: blink)
-        consoles.redrawAll()
     }
 
     /// The blink and the clock on one one-shot timer: every 500 ms while the
@@ -73,17 +82,33 @@ final class KernelConsole {
     private func scheduleTick(_ consoles: VirtualConsoles, blink: Bool) {
         let blinking = blink && consoles.cursorBlinks
         timer.schedule(afterMilliseconds: blinking ? 500 : 1000) {
-            if blink { consoles.blinkTick() }
-            consoles.tickClock()
+            self.lock.withLock {
+                if blink { consoles.blinkTick() }
+                consoles.tickClock()
+            }
             self.scheduleTick(consoles, blink: blink)
         }
     }
 
-    /// Called by the render thread at the start of every frame.
+    /// Called by the render thread at the start of every frame (under the
+    /// screen's frame lock): draws preemptibly, so keys and timers are not
+    /// held up by a full redraw.
     func render() {
         guard let consoles, let screen, let surface = screen.surface else { return }
         screen.beginDrawing()
-        consoles.render(on: surface, damage: &screen.damage)
+        lock.withLock { Threads.preemptible { consoles.render(on: surface, damage: &screen.damage) } }
+    }
+
+    /// Runs `body` with the consoles under the console lock (nothing without a display).
+    func withConsoles(_ body: (VirtualConsoles) -> Void) {
+        guard let consoles else { return }
+        lock.withLock { body(consoles) }
+    }
+
+    /// A program's output on console `index`'s screen: parsed preemptibly
+    /// under the console lock.
+    func write(_ bytes: UnsafeBufferPointer<UInt8>, console index: Int = 0) {
+        lock.withLock { Threads.preemptible { ttys[index].write(bytes) } }
     }
 
     // MARK: - Input
@@ -91,37 +116,40 @@ final class KernelConsole {
     /// Bytes typed for console `index` (default: the one on the screen — keyboard
     /// and paste). The serial port types into console 1.
     func input(_ bytes: [UInt8], console index: Int? = nil) {
-        let target = index ?? consoles?.active ?? 0
-        consoles?.noteActivity()
-        ttys[target].receive(bytes)
+        lock.withLock {
+            let target = index ?? consoles?.active ?? 0
+            consoles?.noteActivity()
+            ttys[target].receive(bytes)
+        }
     }
 
     /// Scroll Lock: output is held back (not lost) until it is released.
     func setOutputPaused(_ pause: Bool) {
-        for tty in ttys { tty.setHeld(pause) }
+        lock.withLock { for tty in ttys { tty.setHeld(pause) } }
     }
 
-    var applicationCursorKeys: Bool { consoles?.activeTerminal.modes.applicationCursorKeys ?? false }
+    var applicationCursorKeys: Bool {
+        lock.withLock { consoles?.activeTerminal.modes.applicationCursorKeys ?? false }
+    }
     /// Console 1's width (the shell's line editor), 80 without a display.
     var shellColumns: Int { consoles?.columns ?? 80 }
     var fontSize: Int { consoles?.fontSize ?? configuredPixelSize }
 
     // MARK: - Switching, fonts, scrollback
 
-    func switchTo(_ index: Int) { consoles?.switchTo(index) }
+    func switchTo(_ index: Int) { withConsoles { $0.switchTo(index) } }
 
     /// Changes the font size; every console reflows to the new grid.
     func setFontSize(_ size: Int) -> Bool {
         guard let consoles, let surface = screen?.surface else { return false }
-        return consoles.setFontSize(size, screenSize: surface.size)
+        return lock.withLock { consoles.setFontSize(size, screenSize: surface.size) }
     }
 
     func scrollPage(down: Bool) {
-        guard let consoles else { return }
-        consoles.scrollView(lines: down ? -consoles.pageLines : consoles.pageLines)
+        withConsoles { $0.scrollView(lines: down ? -$0.pageLines : $0.pageLines) }
     }
 
-    func scrollView(lines: Int) { consoles?.scrollView(lines: lines) }
+    func scrollView(lines: Int) { withConsoles { $0.scrollView(lines: lines) } }
 }
 
 /// Everything printed goes to the serial port and to console 1 (the serial port
@@ -133,8 +161,8 @@ final class ConsoleOutput {
     static var installed: ConsoleOutput? = nil
 
     let serial: SerialOutput
-    /// Console 1's tty.
-    let tty: Tty
+    /// Console 1, whose tty this mirrors.
+    let console: KernelConsole
     /// While set, what is printed goes here instead (a shell command whose
     /// output is piped or redirected; see `KernelShell.printing`).
     var capture: [UInt8]? = nil
@@ -142,9 +170,9 @@ final class ConsoleOutput {
     /// point after each: keys, Ctrl-C and frames get their turn during a long `cat`.
     static let pieceSize = 4096
 
-    init(serial: SerialOutput, tty: Tty) {
+    init(serial: SerialOutput, console: KernelConsole) {
         self.serial = serial
-        self.tty = tty
+        self.console = console
     }
 
     /// Writes `bytes`; when `stop` turns true between pieces (Ctrl-C), the rest
@@ -164,7 +192,7 @@ final class ConsoleOutput {
             let end = min(offset + ConsoleOutput.pieceSize, bytes.count)
             let piece = UnsafeBufferPointer(rebasing: bytes[offset..<end])
             serial.write(piece)
-            tty.write(piece)
+            console.write(piece)
             offset = end
             Threads.preemptionPoint()
         }

@@ -37,19 +37,19 @@ final class Pointer {
         }
         position.x = min(max(position.x, 0), surface.width - 1)
         position.y = min(max(position.y, 0), surface.height - 1)
-        let consoles = console.consoles
-        if moved {
-            screen.movePointer(to: position)
-            consoles?.pointerMoved(to: position)
-        }
+        if moved { screen.movePointer(to: position) }
         let wheel = frame.relative(RelativeAxis.wheel)
-        if wheel != 0 { console.scrollView(lines: wheel * 3) }
-        for event in frame.keyEvents where event.code >= 0x110 && event.code <= 0x112 {
-            let pressed = event.value != 0
-            switch event.code {
-            case Pointer.left: pressed ? consoles?.pointerPressed(at: position) : consoles?.pointerReleased(at: position)
-            case Pointer.middle: if pressed { consoles?.paste() }
-            default: break
+        let at = position
+        console.withConsoles { consoles in
+            if moved { consoles.pointerMoved(to: at) }
+            if wheel != 0 { consoles.scrollView(lines: wheel * 3) }
+            for event in frame.keyEvents where event.code >= 0x110 && event.code <= 0x112 {
+                let pressed = event.value != 0
+                switch event.code {
+                case Pointer.left: pressed ? consoles.pointerPressed(at: at) : consoles.pointerReleased(at: at)
+                case Pointer.middle: if pressed { consoles.paste() }
+                default: break
+                }
             }
         }
     }

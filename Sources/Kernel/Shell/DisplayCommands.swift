@@ -63,11 +63,11 @@ struct DisplayCommands {
             text += [13, 10]
             for column in 0 ..< columns - 1 { text.append(UInt8(0x21 + (row * 7 + column) % 94)) }
         }
-        consoles.ttys[consoles.active].write(text)
+        text.withUnsafeBufferPointer { machine.console.write($0, console: consoles.active) }
         let redraws = 10
         let start = GenericTimer.now()
         for _ in 0 ..< redraws {
-            consoles.redrawAll()
+            machine.console.withConsoles { $0.redrawAll() }
             machine.screen.present()
             if let gpu = machine.screen.gpu { try? gpu.waitForFence(machine.screen.lastFence) }
         }

@@ -69,7 +69,7 @@ struct ThreadCommands {
                                              + pad(state, 16, left: true) + pad("\(control.switchCount)", 8) + "  "
                                              + pad("\(control.cpuNanoseconds / 1_000_000)", 7) + "  " + stack)
         }
-        context.standardOutput.writeLine("\(system.scheduler.switches) context switches since boot")
+        context.standardOutput.writeLine("\(system.scheduler.switches) context switches since boot, \(system.preemptions) at the end of an interrupt")
         return 0
     }
 

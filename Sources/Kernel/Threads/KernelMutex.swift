@@ -27,3 +27,38 @@ struct KernelMutex {
         lumen_irq_restore(saved)
     }
 }
+
+/// A mutex its holder may take again (the console lock: a `print` from inside
+/// a locked console operation writes to the console).
+final class RecursiveKernelMutex {
+    private let mutex: KernelMutex
+    private var depth = 0
+
+    init(_ name: StaticString) {
+        mutex = KernelMutex(name)
+    }
+
+    func lock() {
+        guard let system = Threads.system else { return }
+        if mutex.mutex.owner === system.scheduler.current {
+            depth += 1
+            return
+        }
+        mutex.lock()
+    }
+
+    func unlock() {
+        guard Threads.system != nil else { return }
+        if depth > 0 {
+            depth -= 1
+            return
+        }
+        mutex.unlock()
+    }
+
+    func withLock<T>(_ body: () -> T) -> T {
+        lock()
+        defer { unlock() }
+        return body()
+    }
+}

@@ -6,15 +6,18 @@ import Scheduling
 /// portable and host-tested) and the CPU (the context switch in context.S, the
 /// IRQ mask, the timer).
 ///
-/// Kernel threads are not preempted at arbitrary instructions: a thread keeps
-/// the CPU until it blocks (every wait blocks: disk, network, input, a lock, a
-/// sleep), yields, or passes a preemption point (`preemptionPoint`, called from
-/// the console's output path and the shell's Ctrl-C checks) while a thread of
-/// higher priority is ready. The idle thread is preempted at once, from the
-/// interrupt that made a thread ready. This is the kernel-lock discipline of
-/// early Linux without the lock: code between two blocking points runs alone,
-/// as it did in the event loop, and state two threads really share across a
-/// wait has a `KernelMutex`.
+/// Preemption. A thread that a timer or device interrupt made ready runs at
+/// the end of that interrupt when it outranks the interrupted thread and the
+/// interrupted thread is preemptible: the idle thread always, a kernel thread
+/// inside `preemptible` sections (the console's parsing of output and its
+/// drawing of frames: the long computations, which touch only what the console
+/// lock guards), never while the allocator or a C library lock runs
+/// (`lumen_preempt_disabled`). Elsewhere a thread keeps the CPU until it
+/// blocks (every wait blocks: disk, network, input, a lock, a sleep), yields,
+/// or passes a preemption point (`preemptionPoint`, in the console's output
+/// path and the shell's Ctrl-C checks) while a thread of higher priority is
+/// ready: code between two such points runs alone, as in a classic Unix
+/// kernel, and state two threads share across a wait has a `KernelMutex`.
 enum Threads {
     /// The scheduler and every live thread: the current thread. Global because
     /// the IRQ entry, the fault handler and the new-thread trampoline, which
@@ -154,11 +157,29 @@ enum Threads {
         return Instant(nanoseconds: deadline)
     }
 
-    /// The end of every interrupt: the idle thread gives way at once to a thread
-    /// the interrupt made ready; other threads at their next preemption point.
+    /// The end of every interrupt: a thread the interrupt made ready runs now
+    /// if it outranks the interrupted one and that one may be preempted (the
+    /// idle thread; a kernel thread in a `preemptible` section outside the
+    /// allocator); otherwise at the interrupted thread's next preemption point.
     static func interruptReturn() {
-        guard let system, system.scheduler.current === system.idle else { return }
-        if system.scheduler.shouldPreempt { reschedule() }
+        guard let system else { return }
+        let current = system.scheduler.current
+        guard current === system.idle || (current.preemptible && lumen_preemption_disabled() == 0),
+              system.scheduler.shouldPreempt else { return }
+        if current !== system.idle { system.preemptions &+= 1 }
+        reschedule()
+    }
+
+    /// Runs `body` preemptible: an interrupt that readies a thread of higher
+    /// priority switches to it at once. `body` may touch only what is its
+    /// thread's own or guarded by a lock every other user takes too.
+    static func preemptible<T>(_ body: () -> T) -> T {
+        guard let system else { return body() }
+        let thread = system.scheduler.current
+        let outer = thread.preemptible
+        thread.preemptible = true
+        defer { thread.preemptible = outer }
+        return body()
     }
 
     // MARK: - The idle thread
@@ -206,6 +227,8 @@ final class ThreadSystem {
     /// Exited threads whose stacks are freed after the switch away from them.
     var exited: [KernelThread] = []
     var lastSwitch: UInt64 = 0
+    /// Kernel threads switched away from at the end of an interrupt.
+    var preemptions: UInt64 = 0
 
     init(scheduler: Scheduler, memory: PhysicalMemory, timer: GenericTimer) {
         self.scheduler = scheduler

@@ -132,6 +132,12 @@ static inline uint64_t lumen_irq_save_disable(void) {
 static inline void lumen_irq_restore(uint64_t daif) { __asm__ volatile("msr daif, %0" :: "r"(daif) : "memory"); }
 static inline uint64_t lumen_current_sp(void) { uint64_t v; __asm__ volatile("mov %0, sp" : "=r"(v)); return v; }
 
+// ---- Preemption (preemption.c) ------------------------------------------------
+// Non-zero while the allocator or a picolibc lock runs: the IRQ exit must not
+// switch threads then.
+extern volatile int lumen_preempt_disabled;
+static inline int lumen_preemption_disabled(void) { return lumen_preempt_disabled; }
+
 // ---- C library glue (libc_glue.c) -------------------------------------------
 // The UART byte writer the C library's stdout uses; set by Swift at boot.
 extern void (*lumen_console_putc)(uint8_t byte);
