@@ -37,9 +37,9 @@ final class NetFixture {
 
     /// Lets the device run and the driver take its interrupt (as the event loop would).
     func settle() {
-        net.handleInterrupt()
+        platform.asHandler { net.handleInterrupt() }
         platform.runDevices()
-        net.handleInterrupt()
+        platform.asHandler { net.handleInterrupt() }
     }
 
     func assertNoViolations(file: StaticString = #filePath, line: UInt = #line) {
