@@ -46,7 +46,7 @@ if kernelBuild {
         .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev"])]),
         // Host-only: drives QEMU for the integration tests (Foundation allowed here).
-        .target(name: "TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Text"]),
         .testTarget(name: "DeviceTreeTests", dependencies: ["DeviceTree", "TestSupport"]),
         .testTarget(name: "IntegrationTests",
                     dependencies: ["TestSupport", "DeviceTree", "Drivers", "Console", "Terminal", "Text", "Graphics"]),
@@ -66,7 +66,7 @@ if kernelBuild {
         .testTarget(name: "ShellTests", dependencies: ["Shell"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
-        .testTarget(name: "VirtualConsoleTests", dependencies: ["Console", "Terminal", "Text", "Graphics"]),
+        .testTarget(name: "VirtualConsoleTests", dependencies: ["Console", "Terminal", "Text", "Graphics", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
     ]
 }

@@ -10,25 +10,15 @@ import XCTest
 /// the same renderer draws on the host from the same bytes (the serial port
 /// mirrors console 1), with the host's FreeType and the same DejaVu files.
 final class ConsoleTests: XCTestCase {
-    static let fontDirectory = "/usr/share/fonts/truetype/dejavu/"
-    static let fontFiles = ["DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
-                            "DejaVuSansMono-BoldOblique.ttf"]
-
     /// Host-side renderer with the kernel's fonts at `pixelSize`.
     final class HostRenderer {
-        let fontData: [Data]
-        let library: FontLibrary
+        let fonts: HostFonts
         let cache: GlyphCache
         let renderer: TerminalRenderer
 
         init(pixelSize: Int) throws {
-            fontData = try ConsoleTests.fontFiles.map { try Data(contentsOf: URL(fileURLWithPath: ConsoleTests.fontDirectory + $0)) }
-            library = try FontLibrary()
-            let data = fontData
-            let fonts = try FontSet(library: library) { style in
-                data[Int(style.rawValue)].withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
-            }
-            cache = try GlyphCache(fonts: fonts, pixelSize: pixelSize)
+            fonts = try HostFonts()
+            cache = try GlyphCache(fonts: fonts.fonts, pixelSize: pixelSize)
             renderer = TerminalRenderer(cache: cache)
         }
     }

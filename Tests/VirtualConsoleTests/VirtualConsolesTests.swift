@@ -2,6 +2,7 @@ import Console
 import Foundation
 import Graphics
 import Terminal
+import TestSupport
 import Text
 import XCTest
 
@@ -9,14 +10,9 @@ import XCTest
 /// console shows, when frames are asked for, the status bar, the bell,
 /// reflow on resize and font changes, and mouse selection and paste.
 final class VirtualConsolesTests: XCTestCase {
-    static let fontDirectory = "/usr/share/fonts/truetype/dejavu/"
-    static let fontFiles = ["DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
-                            "DejaVuSansMono-BoldOblique.ttf"]
-
     /// Consoles on a 640×480 screen with a clock and timers the test controls.
     final class Harness {
-        let fontData: [Data]
-        let library: FontLibrary
+        let fonts: HostFonts
         let consoles: VirtualConsoles
         let ttys: [Tty]
         var frames = 0
@@ -26,15 +22,8 @@ final class VirtualConsolesTests: XCTestCase {
         let size = Size(width: 640, height: 480)
 
         init() throws {
-            fontData = try VirtualConsolesTests.fontFiles.map {
-                try Data(contentsOf: URL(fileURLWithPath: VirtualConsolesTests.fontDirectory + $0))
-            }
-            library = try FontLibrary()
-            let data = fontData
-            let fonts = try FontSet(library: library) { style in
-                data[Int(style.rawValue)].withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
-            }
-            let renderer = TerminalRenderer(cache: try GlyphCache(fonts: fonts, pixelSize: 16))
+            fonts = try HostFonts()
+            let renderer = TerminalRenderer(cache: try GlyphCache(fonts: fonts.fonts, pixelSize: 16))
             ttys = (0..<4).map { _ in Tty() }
             pixels = [UInt32](repeating: 0, count: 640 * 480)
             var harness: Harness? = nil
