@@ -19,7 +19,6 @@ public final class Tty {
     public private(set) var terminal: Terminal? = nil
     /// Called after output changed the terminal (the console asks for a frame).
     public var outputChanged: (() -> Void)? = nil
-    public private(set) var bytesWritten: UInt64 = 0
 
     private var unshown: [UInt8] = []
     public private(set) var isHeld = false
@@ -43,7 +42,6 @@ public final class Tty {
             heldDropped &+= UInt64(bytes.count - min(room, bytes.count))
             return
         }
-        bytesWritten &+= UInt64(bytes.count)
         guard let terminal else {
             unshown.append(contentsOf: bytes.suffix(Tty.unshownLimit))
             if unshown.count > Tty.unshownLimit { unshown.removeFirst(unshown.count - Tty.unshownLimit) }

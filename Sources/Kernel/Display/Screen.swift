@@ -67,11 +67,6 @@ final class Screen {
         if let error = gpu.takeFrameError() { print("display: a frame failed: " + error.message) }
     }
 
-    func markDamaged(_ rect: Rect) {
-        damage.add(rect)
-        scheduleFrame()
-    }
-
     func markAllDamaged() {
         damage.addAll()
         scheduleFrame()
