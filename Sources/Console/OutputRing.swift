@@ -1,10 +1,13 @@
 /// Output queued for a slow port (the serial mirror): a ring of fixed size
-/// where the newest bytes win. When a write does not fit, the oldest queued
-/// bytes give way (and bytes of a write larger than the ring, its oldest), so
-/// what was written last (a prompt) always gets through; the bytes lost are
-/// counted, and once the ring has drained a one-line report says how many.
+/// that never blocks the writer. When a write does not fit, bytes from the
+/// middle of the backlog give way: the oldest `protectedBytes` (the start of a
+/// flood: the command line's echo, its first lines) and the newest (its end:
+/// the last lines and the prompt) get through. The bytes lost are counted, and
+/// once the ring has drained a one-line report says how many.
 public final class OutputRing {
     public let capacity: Int
+    /// The oldest queued bytes that overflow never takes.
+    public let protectedBytes: Int
     private let storage: UnsafeMutablePointer<UInt8>
     private var head = 0  // next byte to send
     public private(set) var count = 0
@@ -13,7 +16,8 @@ public final class OutputRing {
     private var droppedReported: UInt64 = 0
 
     public init(capacity: Int) {
-        self.capacity = max(capacity, 1)
+        self.capacity = max(capacity, 2)
+        protectedBytes = self.capacity / 4
         storage = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
     }
 
@@ -24,11 +28,11 @@ public final class OutputRing {
     /// Queues `bytes`; never blocks, never fails.
     public func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        let kept = min(bytes.count, capacity)
+        // A write longer than the room beside the protected bytes keeps its newest part.
+        let kept = min(bytes.count, capacity - protectedBytes)
         let overflow = max(0, count + kept - capacity)
         dropped &+= UInt64(overflow + bytes.count - kept)
-        head = (head + overflow) % capacity
-        count -= overflow
+        if overflow > 0 { dropAfterProtected(overflow) }
         var from = source + (bytes.count - kept)
         var remaining = kept
         while remaining > 0 {
@@ -39,6 +43,18 @@ public final class OutputRing {
             count += run
             remaining -= run
         }
+    }
+
+    /// Removes `amount` bytes that follow the protected ones: the protected
+    /// bytes move up by `amount` over them, and the ring starts there.
+    private func dropAfterProtected(_ amount: Int) {
+        var index = protectedBytes
+        while index > 0 {
+            index -= 1
+            storage[(head + amount + index) % capacity] = storage[(head + index) % capacity]
+        }
+        head = (head + amount) % capacity
+        count -= amount
     }
 
     /// Hands up to `maximum` of the oldest queued bytes to `send`, in order,

@@ -1,8 +1,8 @@
 import Console
 import XCTest
 
-/// The serial mirror's ring: the newest bytes win, losses are counted and
-/// reported once the port has caught up.
+/// The serial mirror's ring: a flood's start and end get through, its middle
+/// gives way, and the loss is reported once the port has caught up.
 final class OutputRingTests: XCTestCase {
     func write(_ ring: OutputRing, _ text: String) {
         Array(text.utf8).withUnsafeBufferPointer { ring.write($0) }
@@ -26,20 +26,33 @@ final class OutputRingTests: XCTestCase {
         XCTAssertNil(ring.takeDropReport(port: "serial"))
     }
 
-    func testAFullRingDropsTheOldestAndReportsOnceAfterCatchingUp() {
-        let ring = OutputRing(capacity: 8)
-        write(ring, "01234567")
-        write(ring, "lumen> ")
-        XCTAssertEqual(ring.dropped, 7)
+    /// The command line's echo (the oldest bytes) and the prompt (the newest)
+    /// both reach the port; the middle of the flood is dropped and counted.
+    func testAFloodKeepsItsStartAndItsEndAndReportsTheMiddleOnce() {
+        let ring = OutputRing(capacity: 16)  // 4 protected bytes
+        write(ring, "$ ls")
+        write(ring, "aaaaaaaa")
+        write(ring, "bbbbbbbb")
+        write(ring, "> ")
+        XCTAssertEqual(ring.dropped, 6)
         XCTAssertNil(ring.takeDropReport(port: "serial"), "not while bytes are still queued")
-        XCTAssertEqual(drained(ring), "7lumen> ", "the newest output (the prompt) got through")
+        XCTAssertEqual(drained(ring), "$ lsaabbbbbbbb> ")
         XCTAssertEqual(ring.takeDropReport(port: "serial"),
-                       "\n[serial: the port fell behind; 7 bytes of console output not mirrored]\n")
+                       "\n[serial: the port fell behind; 6 bytes of console output not mirrored]\n")
         XCTAssertNil(ring.takeDropReport(port: "serial"), "reported once")
+    }
+
+    func testAWriteLargerThanTheRingKeepsItsNewestBytesAndTheProtectedOnes() {
+        let ring = OutputRing(capacity: 8)  // 2 protected bytes
+        write(ring, "$ ")
         write(ring, "0123456789")
-        _ = drained(ring)
+        XCTAssertEqual(drained(ring), "$ 456789")
         XCTAssertEqual(ring.takeDropReport(port: "serial"),
-                       "\n[serial: the port fell behind; 2 bytes of console output not mirrored]\n",
-                       "a write larger than the ring keeps its newest bytes; only the new loss is reported")
+                       "\n[serial: the port fell behind; 4 bytes of console output not mirrored]\n")
+        write(ring, "abcdefghij")
+        XCTAssertEqual(drained(ring), "efghij", "an empty ring protects the start of the write it keeps")
+        XCTAssertEqual(ring.takeDropReport(port: "serial"),
+                       "\n[serial: the port fell behind; 4 bytes of console output not mirrored]\n",
+                       "only the new loss is reported")
     }
 }

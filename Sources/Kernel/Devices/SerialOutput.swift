@@ -8,9 +8,10 @@ import Scheduling
 /// port (under TCG every byte to the PL011 costs about 3 µs: a full-speed
 /// mirror made `cat` four times slower). While the CPU is busy (a big `cat`),
 /// the writer itself sends a small piece every `turnNanoseconds`, so the port
-/// shows progress; the rest falls behind, and the oldest bytes give way, so the
-/// newest output (the prompt) always gets through. The count of bytes lost is
-/// kept and announced on the port when it catches up.
+/// shows progress; the rest falls behind, and the middle of the backlog gives
+/// way (`OutputRing`), so the start of a flood (the command line's echo) and
+/// its end (the prompt) always get through. The count of bytes lost is kept
+/// and announced on the port when it catches up.
 final class SerialOutput {
     static let capacity = 16 << 10
     /// While the ring does not drain by itself: a piece of `turnBytes` from the
