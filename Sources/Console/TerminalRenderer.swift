@@ -23,6 +23,8 @@ public final class TerminalRenderer {
     public var selection: ClosedRange<Int>? = nil
     /// Where the cursor was drawn last (row, column), to erase it when it moves.
     private var drawnCursor: (row: Int, column: Int)? = nil
+    /// The row being drawn, copied out of the terminal in one call.
+    private var rowCells: [Cell] = []
 
     public init(cache: GlyphCache, origin: Point = .zero) {
         self.cache = cache
@@ -119,32 +121,36 @@ public final class TerminalRenderer {
     /// Draws `columns` of one visible row; returns the rectangle it covered.
     @discardableResult
     func drawRow(_ terminal: Terminal, _ row: Int, columns: Range<Int>, on surface: Surface) -> Rect {
-        var covered = Rect.zero
-        var column = columns.lowerBound
-        // A dirty right half of a wide character redraws the whole character.
-        if column > 0, terminal.visibleCell(row: row, column: column).isWideContinuation { column -= 1 }
-        while column < columns.upperBound {
-            let cell = terminal.visibleCell(row: row, column: column)
-            if cell.isWideContinuation {
-                // An orphaned right half (its left half scrolled off the view): blank it.
-                let colors = resolve(Cell(), terminal)
-                covered = covered.union(painter.drawCell(0x20, column: column, row: row, foreground: colors.foreground,
-                                                         background: colors.background, on: surface))
-                column += 1
-                continue
+        terminal.visibleRow(row, into: &rowCells)
+        return rowCells.withUnsafeBufferPointer { cells in
+            var covered = Rect.zero
+            var column = max(columns.lowerBound, 0)
+            let end = min(columns.upperBound, cells.count)
+            // A dirty right half of a wide character redraws the whole character.
+            if column > 0 && column < end && cells[column].isWideContinuation { column -= 1 }
+            while column < end {
+                let cell = cells[column]
+                if cell.isWideContinuation {
+                    // An orphaned right half (its left half scrolled off the view): blank it.
+                    let colors = resolve(Cell(), terminal)
+                    covered = covered.union(painter.drawCell(0x20, column: column, row: row, foreground: colors.foreground,
+                                                             background: colors.background, on: surface))
+                    column += 1
+                    continue
+                }
+                var colors = resolve(cell, terminal)
+                if let selection, selection.contains(row * cells.count + column) {
+                    colors = (colors.background, colors.foreground)
+                }
+                let wide = cell.width == 2 && column + 1 < cells.count
+                let scalar = cell.attributes.contains(.hidden) ? 0x20 : cell.scalar
+                covered = covered.union(painter.drawCell(scalar, column: column, row: row, style: fontStyle(cell),
+                                                         attributes: textAttributes(cell), foreground: colors.foreground,
+                                                         background: colors.background, wide: wide, on: surface))
+                column += wide ? 2 : 1
             }
-            var colors = resolve(cell, terminal)
-            if let selection, selection.contains(row * terminal.columns + column) {
-                colors = (colors.background, colors.foreground)
-            }
-            let wide = cell.width == 2 && column + 1 < terminal.columns
-            let scalar = cell.attributes.contains(.hidden) ? 0x20 : cell.scalar
-            covered = covered.union(painter.drawCell(scalar, column: column, row: row, style: fontStyle(cell),
-                                                     attributes: textAttributes(cell), foreground: colors.foreground,
-                                                     background: colors.background, wide: wide, on: surface))
-            column += wide ? 2 : 1
+            return covered
         }
-        return covered
     }
 
     func fontStyle(_ cell: Cell) -> FontStyle {

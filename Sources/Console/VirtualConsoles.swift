@@ -54,6 +54,8 @@ public final class VirtualConsoles {
     private var drawnClock = ""
     private var bellUntil: UInt64 = 0
     private var lastActivity: UInt64
+    /// Output reached the active console since `lastActivity` was taken.
+    private var outputSinceActivity = false
     private var gridColumns: Int
     private var gridRows: Int
 
@@ -75,7 +77,9 @@ public final class VirtualConsoles {
             tty.attach(terminals[index])
             tty.outputChanged = {
                 guard self.active == index else { return }
-                self.lastActivity = hooks.now()
+                // The clock is read when the blink asks, not on every write:
+                // under TCG each read is a trip out of the translated code.
+                self.outputSinceActivity = true
                 hooks.requestFrame()
             }
         }
@@ -159,6 +163,7 @@ public final class VirtualConsoles {
     /// screen, and something happened within the blink timeout): only then is
     /// there a reason to blink.
     public var cursorBlinks: Bool {
+        if outputSinceActivity { noteActivity() }
         let terminal = terminals[active]
         return terminal.cursorState.isVisible && terminal.viewOffset == 0
             && hooks.now() &- lastActivity < VirtualConsoles.blinkTimeoutNanoseconds
@@ -166,6 +171,7 @@ public final class VirtualConsoles {
 
     /// Typing, the pointer, a switch: the cursor blinks again.
     public func noteActivity() {
+        outputSinceActivity = false
         lastActivity = hooks.now()
     }
 

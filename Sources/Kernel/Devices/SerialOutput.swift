@@ -10,10 +10,19 @@ import Scheduling
 /// the writer itself sends a small piece every `turnNanoseconds`, so the port
 /// shows progress; the rest falls behind, and the middle of the backlog gives
 /// way (`OutputRing`), so the start of a flood (the command line's echo) and
-/// its end (the prompt) always get through. The count of bytes lost is kept
-/// and announced on the port when it catches up.
+/// its end (the prompt) always get through, the end soon after it was
+/// written. The count of bytes lost is kept and announced on the port when it
+/// catches up.
 final class SerialOutput {
+    /// A burst up to this size (a `help`, an `ls`) reaches the port whole.
     static let capacity = 16 << 10
+    /// The start of a flood (the command line's echo, its first lines) always
+    /// gets through.
+    static let protectedBytes = 2 << 10
+    /// Once a flood overflows the ring, its last 2 KiB wait for the port: at
+    /// about 3 µs a byte, the prompt arrives some 10 ms after the flood ends
+    /// rather than 50 ms later behind 16 KiB of lines that were lost anyway.
+    static let floodTail = 2 << 10
     /// While the ring does not drain by itself: a piece of `turnBytes` from the
     /// writer at most this often.
     static let turnNanoseconds: UInt64 = 20_000_000
@@ -28,7 +37,8 @@ final class SerialOutput {
 
     /// From here on output is buffered and sent by the `serial` thread.
     func start() {
-        ring = OutputRing(capacity: SerialOutput.capacity)
+        ring = OutputRing(capacity: SerialOutput.capacity, protectedBytes: SerialOutput.protectedBytes,
+                          floodTail: SerialOutput.floodTail)
         thread = Threads.spawn(name: "serial", priority: .background, stackKiB: 16) { self.run() }
         if thread == nil { ring = nil }
     }

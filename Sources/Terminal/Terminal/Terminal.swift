@@ -135,7 +135,7 @@ public final class Terminal: VTPerformer {
     /// True when autowrap continued row `row` of the active screen onto the next.
     public func isRowWrapped(_ row: Int) -> Bool {
         guard row >= 0 && row < core.rows else { return false }
-        return core.screen.lines[row].isWrapped
+        return core.screen[row].isWrapped
     }
 
     /// How many lines the view is scrolled back (0: showing the live screen).
@@ -146,6 +146,33 @@ public final class Terminal: VTPerformer {
     /// top of the screen. A blank cell outside the grid or past the end of a
     /// trimmed scrollback line.
     public func visibleCell(row: Int, column: Int) -> Cell { core.visibleCell(row: row, column: column) }
+
+    /// The cells of visible row `row` (what `visibleCell` gives for each column)
+    /// into `cells`, which becomes `columns` long; blank outside the grid and
+    /// past the end of a trimmed scrollback line. A renderer reads a row with
+    /// one call and one copy, not a call per cell.
+    public func visibleRow(_ row: Int, into cells: inout [Cell]) {
+        let columns = core.columns
+        if cells.count != columns { cells = [Cell](repeating: .blank, count: columns) }
+        let line: Line
+        if row < 0 || row >= core.rows {
+            line = Line(cells: [])
+        } else if row < core.viewOffset {
+            line = core.scrollback[core.scrollback.count - core.viewOffset + row]
+        } else {
+            line = core.screen[row - core.viewOffset]
+        }
+        let copied = min(line.cells.count, columns)
+        cells.withUnsafeMutableBufferPointer { destination in
+            line.cells.withUnsafeBufferPointer { source in
+                if copied > 0 {
+                    UnsafeMutableRawPointer(destination.baseAddress!)
+                        .copyMemory(from: source.baseAddress!, byteCount: copied * MemoryLayout<Cell>.stride)
+                }
+            }
+            if copied < columns { UnsafeMutableBufferPointer(rebasing: destination[copied...]).fill(with: .blank) }
+        }
+    }
 
     /// True when the visible row `row` continues on the next (see `visibleCell`).
     public func isVisibleRowWrapped(_ row: Int) -> Bool { core.isVisibleRowWrapped(row) }

@@ -182,13 +182,13 @@ extension TerminalCore {
         var upper = min(upper, columns)
         guard lower < upper else { return }
         let blank = erasedCell
-        screen.lines[row].cells.withUnsafeMutableBufferPointer { cells in
+        screen[row].cells.withUnsafeMutableBufferPointer { cells in
             if cells[lower].width == 0 && lower > 0 { lower -= 1 }
             if upper < cells.count && cells[upper].width == 0 { upper += 1 }
-            for column in lower ..< upper { cells[column] = blank }
+            UnsafeMutableBufferPointer(rebasing: cells[lower ..< upper]).fill(with: blank)
         }
         // Text erased to the end of the line no longer continues on the next.
-        if upper == columns { screen.lines[row].isWrapped = false }
+        if upper == columns { screen[row].isWrapped = false }
         damage.mark(row: row, from: lower, to: upper)
     }
 
@@ -241,7 +241,7 @@ extension TerminalCore {
         let count = min(max(count, 1), columns - column)
         guard count > 0 else { return }
         let blank = erasedCell
-        screen.lines[row].cells.withUnsafeMutableBufferPointer { cells in
+        screen[row].cells.withUnsafeMutableBufferPointer { cells in
             var target = columns - 1
             while target >= column + count {
                 cells[target] = cells[target - count]
@@ -249,10 +249,10 @@ extension TerminalCore {
             }
             for index in column ..< column + count { cells[index] = blank }
         }
-        if let repaired = screen.lines[row].repairWideCharacters() {
+        if let repaired = screen[row].repairWideCharacters() {
             damage.mark(row: row, from: repaired.lowerBound, to: repaired.upperBound)
         }
-        screen.lines[row].isWrapped = false
+        screen[row].isWrapped = false
         damage.mark(row: row, from: column, to: columns)
         cursor.pendingWrap = false
     }
@@ -264,7 +264,7 @@ extension TerminalCore {
         let column = cursor.column
         let count = min(max(count, 1), columns - column)
         let blank = erasedCell
-        screen.lines[row].cells.withUnsafeMutableBufferPointer { cells in
+        screen[row].cells.withUnsafeMutableBufferPointer { cells in
             var target = column
             while target + count < columns {
                 cells[target] = cells[target + count]
@@ -275,10 +275,10 @@ extension TerminalCore {
                 target += 1
             }
         }
-        if let repaired = screen.lines[row].repairWideCharacters() {
+        if let repaired = screen[row].repairWideCharacters() {
             damage.mark(row: row, from: repaired.lowerBound, to: repaired.upperBound)
         }
-        screen.lines[row].isWrapped = false
+        screen[row].isWrapped = false
         damage.mark(row: row, from: column, to: columns)
         cursor.pendingWrap = false
     }

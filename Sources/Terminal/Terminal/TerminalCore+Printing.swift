@@ -40,7 +40,7 @@ extension TerminalCore {
             var low = column
             var high = end
             let template = pen
-            screen.lines[row].cells.withUnsafeMutableBufferPointer { cells in
+            screen[row].cells.withUnsafeMutableBufferPointer { cells in
                 // Same wide-character repairs as `writeCells`, at the run's two ends.
                 if cells[column].width == 0 && column > 0 {
                     cells[column - 1] = cells[column - 1].erased
@@ -118,7 +118,7 @@ extension TerminalCore {
         var low = column
         var high = end
         // Avoid a copy of the line's storage: mutate through the screen in place.
-        screen.lines[row].cells.withUnsafeMutableBufferPointer { cells in
+        screen[row].cells.withUnsafeMutableBufferPointer { cells in
             if cells[column].width == 0 && column > 0 {
                 // Writing over the right half of a wide character: blank its left half.
                 cells[column - 1] = cells[column - 1].erased
@@ -137,7 +137,7 @@ extension TerminalCore {
 
     /// Autowrap: the current line continues on the next (scrolling if needed).
     mutating func wrapToNextLine() {
-        screen.lines[cursor.row].isWrapped = true
+        screen[cursor.row].isWrapped = true
         cursor.column = 0
         cursor.pendingWrap = false
         index()
@@ -158,8 +158,8 @@ extension TerminalCore {
             return  // nothing before it on this line: drop it, as xterm does
         }
         let row = cursor.row
-        if screen.lines[row].cells[column].width == 0 && column > 0 { column -= 1 }
-        if screen.lines[row].cells[column].addCombiningMark(mark) {
+        if screen[row].cells[column].width == 0 && column > 0 { column -= 1 }
+        if screen[row].cells[column].addCombiningMark(mark) {
             damage.mark(row: row, from: column, to: column + 2)
         }
     }

@@ -60,7 +60,7 @@ extension TerminalCore {
         var lines = scrollback.lines
         let screenStart = lines.count
         lines.reserveCapacity(lines.count + usedRows)
-        for row in 0 ..< usedRows { lines.append(buffer.lines[row]) }
+        for row in 0 ..< usedRows { lines.append(buffer[row]) }
         scrollback.removeAll()
 
         var tracked: Reflow.Position?
@@ -96,23 +96,25 @@ extension TerminalCore {
     /// that would lose the cursor's row; then from the top.
     private static func clip(_ buffer: inout ScreenBuffer, columns newColumns: Int, rows newRows: Int,
                              narrowing: Bool, cursorRow: inout Int) {
-        if buffer.lines.count > newRows {
-            let excess = buffer.lines.count - newRows
+        var lines = buffer.lines
+        if lines.count > newRows {
+            let excess = lines.count - newRows
             let fromTop = min(excess, max(0, cursorRow - (newRows - 1)))
-            buffer.lines.removeFirst(fromTop)
-            buffer.lines.removeLast(excess - fromTop)
+            lines.removeFirst(fromTop)
+            lines.removeLast(excess - fromTop)
             cursorRow -= fromTop
         }
-        while buffer.lines.count < newRows { buffer.lines.append(Line(columns: newColumns)) }
-        for row in buffer.lines.indices {
-            buffer.lines[row].resize(columns: newColumns)
-            buffer.lines[row].repairWideCharacters()
+        while lines.count < newRows { lines.append(Line(columns: newColumns)) }
+        for row in lines.indices {
+            lines[row].resize(columns: newColumns)
+            lines[row].repairWideCharacters()
             if narrowing {
                 // Narrower: the text that continued past the new edge is gone, so
                 // the line no longer joins the next one.
-                buffer.lines[row].isWrapped = false
+                lines[row].isWrapped = false
             }
         }
+        buffer.lines = lines
     }
 
     private static func clampSavedCursor(_ buffer: inout ScreenBuffer, columns newColumns: Int, rows newRows: Int) {

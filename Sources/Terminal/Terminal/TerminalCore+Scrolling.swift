@@ -37,10 +37,9 @@ extension TerminalCore {
         let keep = regionIsFullScreen && !modes.alternateScreen
         let blank = erasedCell
         for _ in 0 ..< count {
-            var line = screen.lines.remove(at: scrollTop)
-            if keep { scrollback.appendCompacted(line) }
-            line.clear(columns: columns, filling: blank)
-            screen.lines.insert(line, at: scrollBottom)
+            if keep { scrollback.appendCompacted(screen[scrollTop]) }
+            screen[scrollTop].clear(columns: columns, filling: blank)
+            screen.rotateUp(top: scrollTop, bottom: scrollBottom)
         }
         if regionIsFullScreen {
             damage.scrollUp(count)
@@ -57,9 +56,8 @@ extension TerminalCore {
         guard count > 0 else { return }
         let blank = erasedCell
         for _ in 0 ..< count {
-            var line = screen.lines.remove(at: scrollBottom)
-            line.clear(columns: columns, filling: blank)
-            screen.lines.insert(line, at: scrollTop)
+            screen[scrollBottom].clear(columns: columns, filling: blank)
+            screen.rotateDown(top: scrollTop, bottom: scrollBottom)
         }
         damage.markRows(scrollTop, through: scrollBottom)
     }
@@ -71,9 +69,8 @@ extension TerminalCore {
         let count = min(max(count, 1), scrollBottom - cursor.row + 1)
         let blank = erasedCell
         for _ in 0 ..< count {
-            var line = screen.lines.remove(at: scrollBottom)
-            line.clear(columns: columns, filling: blank)
-            screen.lines.insert(line, at: cursor.row)
+            screen[scrollBottom].clear(columns: columns, filling: blank)
+            screen.rotateDown(top: cursor.row, bottom: scrollBottom)
         }
         damage.markRows(cursor.row, through: scrollBottom)
         cursor.column = 0
@@ -87,9 +84,8 @@ extension TerminalCore {
         let count = min(max(count, 1), scrollBottom - cursor.row + 1)
         let blank = erasedCell
         for _ in 0 ..< count {
-            var line = screen.lines.remove(at: cursor.row)
-            line.clear(columns: columns, filling: blank)
-            screen.lines.insert(line, at: scrollBottom)
+            screen[cursor.row].clear(columns: columns, filling: blank)
+            screen.rotateUp(top: cursor.row, bottom: scrollBottom)
         }
         damage.markRows(cursor.row, through: scrollBottom)
         cursor.column = 0

@@ -28,7 +28,7 @@ extension TerminalCore {
             let line = scrollback[scrollback.count - viewOffset + row]
             return column < line.cells.count ? line.cells[column] : .blank
         }
-        return screen.lines[row - viewOffset].cells[column]
+        return screen[row - viewOffset].cells[column]
     }
 
     /// True when the visible row `row` continues on the next (see `visibleCell`).
@@ -37,6 +37,6 @@ extension TerminalCore {
         if row < viewOffset {
             return scrollback[scrollback.count - viewOffset + row].isWrapped
         }
-        return screen.lines[row - viewOffset].isWrapped
+        return screen[row - viewOffset].isWrapped
     }
 }

@@ -119,6 +119,6 @@ struct TerminalCore: VTPerformer {
 
     func cell(row: Int, column: Int) -> Cell {
         guard row >= 0 && row < rows && column >= 0 && column < columns else { return .blank }
-        return screen.lines[row].cells[column]
+        return screen[row].cells[column]
     }
 }
