@@ -1,7 +1,7 @@
 // Host micro-benchmarks of portable modules that have no reference in the same
 // process (the terminal's is scripts/terminal-bench, against libvterm): glyph
-// blending (Graphics), FAT32 on a RAM disk (Storage) and TCP over an in-memory
-// link (Network). Built by
+// blending, surface fills and scrolls, damage tracking (Graphics), FAT32 on a
+// RAM disk (Storage) and TCP over an in-memory link (Network). Built by
 // scripts/host-bench (release, whole module) and run by scripts/bench.
 #if canImport(Glibc)
 import Glibc
@@ -75,6 +75,49 @@ struct HostBench {
         }
         if pixels[width * 5 + 4] == 0x1234_5678 { print("") }  // keep the drawing observable
         return (over, onto)
+    }
+
+    /// The console's other pixel work at 1024x768: a full-surface fill (a clear
+    /// or a full redraw's backgrounds), the scroll of all but one 16-pixel text
+    /// row (what a full-screen scroll moves), both in MB/s of pixels written, at
+    /// the surface's own stride and at a padded one; and damage tracking, in
+    /// 9x17 cell rectangles added per second (drained every 64, as a frame does).
+    static func surfaceWork(runs: Int, rounds: Int) -> (fill: Summary, scroll: Summary, damage: Summary) {
+        var fill = Summary(), scroll = Summary(), damage = Summary()
+        for _ in 0 ..< runs {
+            for stride in [1024, 1040] {
+                let pixels = UnsafeMutablePointer<UInt32>.allocate(capacity: stride * 768)
+                pixels.initialize(repeating: 0, count: stride * 768)
+                defer { pixels.deallocate() }
+                let surface = Surface(pixels: pixels, width: 1024, height: 768, stride: stride)
+                var start = seconds()
+                for round in 0 ..< rounds { surface.fill(surface.bounds, color: Color(xrgb: UInt32(round))) }
+                fill.values.append(Double(1024 * 768 * 4 * rounds) / (seconds() - start) / 1e6)
+                let band = Rect(x: 0, y: 16, width: 1024, height: 768 - 16)
+                start = seconds()
+                for _ in 0 ..< rounds { surface.copy(from: band, to: .zero) }
+                scroll.values.append(Double(band.area * 4 * rounds) / (seconds() - start) / 1e6)
+                if pixels[stride * 5 + 4] == 0x1234_5678 { print("") }  // keep the drawing observable
+            }
+            var random: UInt64 = 11
+            func next(_ bound: Int) -> Int {
+                random = random &* 6364136223846793005 &+ 1442695040888963407
+                return Int((random >> 33) % UInt64(bound))
+            }
+            let cells = (0 ..< 4096).map { _ in Rect(x: next(113) * 9, y: next(45) * 17, width: 9, height: 17) }
+            var tracker = DamageTracker(width: 1024, height: 768)
+            var flushed = 0
+            let start = seconds()
+            for _ in 0 ..< rounds {
+                for (index, cell) in cells.enumerated() {
+                    tracker.add(cell)
+                    if index & 63 == 63 { tracker.drain { flushed += $0.area } }
+                }
+            }
+            damage.values.append(Double(cells.count * rounds) / (seconds() - start) / 1e6)
+            if flushed == 0 { print("") }
+        }
+        return (fill, scroll, damage)
     }
 
     /// FAT32 on a RAM disk: a big file written in 1 MiB pieces and synced, read
@@ -171,6 +214,9 @@ struct HostBench {
         if smoke { runs = 1 }
         let (over, onto) = blending(runs: runs, frames: smoke ? 2 : 20)
         print("host-bench: glyph blending, 9x17 cells at 1024x768, Mcells/s: over the surface \(over.text), onto a known background \(onto.text)")
+        let surface = surfaceWork(runs: runs, rounds: smoke ? 2 : 200)
+        print("host-bench: 1024x768 surface, MB/s of pixels: fill \(surface.fill.text), scroll by a 16 px row \(surface.scroll.text); "
+              + "damage tracking \(surface.damage.text) M cell rectangles/s")
         let fileMiB = smoke ? 4 : 64, smallFiles = smoke ? 100 : 1000
         let results: (write: Summary, read: Summary, small: Summary)
         do throws(FATError) { results = try fat(runs: runs, fileMiB: fileMiB, smallFiles: smallFiles) } catch {
@@ -187,6 +233,9 @@ struct HostBench {
             {
               "glyph_blend_mcells_per_s": \(over.json),
               "glyph_blend_onto_background_mcells_per_s": \(onto.json),
+              "surface_fill_mbps": \(surface.fill.json),
+              "surface_scroll_mbps": \(surface.scroll.json),
+              "damage_tracking_mrects_per_s": \(surface.damage.json),
               "fat_ramdisk_write_mbps": \(results.write.json),
               "fat_ramdisk_read_mbps": \(results.read.json),
               "fat_ramdisk_small_files_per_s": \(results.small.json),

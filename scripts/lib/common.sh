@@ -57,3 +57,40 @@ lumen_module_dependency() {
   fi
   extra_flags+=(-I "$out" -L "$out" "-l$module")
 }
+
+# The verdict of a libFuzzer run, shared by the fuzz scripts:
+#   lumen_fuzz_verdict NAME STATUS LOG CORPUS SECONDS REPORT_PATTERN
+# STATUS is the fuzzer's exit status; REPORT_PATTERN picks the lines of LOG
+# that explain a failure. A run whose count of executed inputs cannot be read,
+# or is zero, fails too: it fuzzed nothing, whatever its exit status says.
+lumen_fuzz_verdict() {
+  local name="$1" status="$2" log="$3" corpus="$4" seconds="$5" pattern="$6" runs
+  runs="$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -n 1 || true)"
+  if ((status != 0)); then
+    grep -E "$pattern|Fatal error|SUMMARY|deadly signal|Test unit written|timeout" "$log" | head -20 >&2 || true
+    tail -n 40 "$log" >&2
+    echo "$name: FAILED after ${runs:-?} runs (exit $status); log $log" >&2
+    return 1
+  fi
+  if [[ -z "$runs" || "$runs" == 0 ]]; then
+    tail -n 20 "$log" >&2
+    echo "$name: FAILED: no count of executed inputs in the log (the fuzzer ran nothing); log $log" >&2
+    return 1
+  fi
+  echo "$name: no crash, hang or broken invariant in $runs runs (${seconds} s; corpus $(ls "$corpus" | wc -l) inputs)"
+}
+
+# The counts of an XCTest log: "PASSED FAILED SKIPPED TOTAL", from the line
+# XCTest prints as each test ends ("Test Case 'Suite.test' passed (0.1
+# seconds)", or failed, or skipped), anywhere on a line (a test's own output
+# may lack its newline). The summary's wording changes with skips ("with 1 test
+# skipped and 0 failures") and a crash prints none, so it is only the check:
+# TOTAL is the last "Executed N tests" (all suites), or - when there is none.
+lumen_test_counts() {
+  local log="$1" verb counts=() total
+  for verb in passed failed skipped; do
+    counts+=("$( (grep -oE "Test Case '[^']+' $verb \([0-9.]+ seconds\)" "$log" || true) | wc -l)")
+  done
+  total="$( (grep -oE "Executed [0-9]+ tests?" "$log" || true) | tail -n 1 | grep -oE "[0-9]+" || true)"
+  echo "${counts[*]} ${total:--}"
+}
