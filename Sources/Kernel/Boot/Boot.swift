@@ -14,7 +14,13 @@ func lumenMain(_ x0: UInt64, _ entryLevel: UInt64) -> Never {
 }
 
 /// Builds the machine's objects in dependency order and hands each what it
-/// needs; then the boot context becomes the `events` thread.
+/// needs. The boot context becomes the `events` thread as soon as threads
+/// exist, and the devices are brought up on the `shell` thread, which then runs
+/// the shell: a driver's first waits at boot (a disk's mount, the GPU's first
+/// commands) are answered by interrupts whose bottom halves the events thread
+/// runs meanwhile. (Booting on the events thread itself left each line masked
+/// after its first interrupt, so every later request of the boot waited for
+/// the drivers' 10 ms poll: 120 ms to mount a disk.)
 enum Boot {
     /// QEMU virt puts the device tree at the start of RAM for a bare ELF kernel.
     static let ramStart: UInt64 = 0x4000_0000
@@ -60,6 +66,32 @@ enum Boot {
         let platform = KernelPlatform(memory: memory, events: events)
         Threads.start(bootThreadName: "events", priority: .driver, memory: memory, timer: timer)
         _ = events.register(description.virtualTimerInterrupt) { timer.expire() }
+        let start = BringUp(description: description, memory: memory, platform: platform, events: events,
+                            timer: timer, ramBase: ram.base, gicDistributor: distributor.base, entryLevel: entryLevel)
+        guard Threads.spawn(name: "shell", priority: .shell, stackKiB: 256, { bringUp(start) }) != nil else {
+            KernelLog.write("boot: no memory for the shell thread\nSystem halted.\n")
+            haltForever()
+        }
+        lumen_irq_enable()
+        events.run()
+    }
+
+    /// What `start` hands the shell thread to bring the machine up with.
+    struct BringUp {
+        let description: MachineDescription
+        let memory: PhysicalMemory
+        let platform: KernelPlatform
+        let events: EventLoop
+        let timer: GenericTimer
+        let ramBase: UInt64
+        let gicDistributor: UInt64
+        let entryLevel: UInt64
+    }
+
+    /// The shell thread: devices, display, consoles and the rest, then the shell.
+    static func bringUp(_ start: BringUp) {
+        let description = start.description, memory = start.memory, platform = start.platform
+        let events = start.events, timer = start.timer, entryLevel = start.entryLevel
         let serial = SerialOutput()
         serial.start()
         let clock = Clock(machine: description)
@@ -76,12 +108,12 @@ enum Boot {
         // 4. The banner.
         print("")
         bootLog("Lumen \(Machine.version) (Embedded Swift, aarch64) on QEMU virt")
-        bootLog("RAM: " + formatBytes(description.totalMemory) + " at " + hex(ram.base)
+        bootLog("RAM: " + formatBytes(description.totalMemory) + " at " + hex(start.ramBase)
               + ", kernel image " + formatBytes(UInt64(lumen_kernel_end() - lumen_kernel_start())))
         bootLog("command line: " + (description.bootArguments.isEmpty ? "(empty)" : description.bootArguments))
         let fonts = startFreeType()
         bootLog("device tree: \(description.virtioMMIO.count) virtio-mmio slots, UART " + hex(UART.registers.base)
-              + ", GIC " + hex(distributor.base) + ", timer \(timer.frequency / 1_000_000) MHz")
+              + ", GIC " + hex(start.gicDistributor) + ", timer \(timer.frequency / 1_000_000) MHz")
         bootLog("CPU: core 0 of \(description.cpuCount), entered at EL\(entryLevel), running at EL1, MMU and caches on")
 
         // 5. Devices (the real-time clock first: files written from now on get its time).
@@ -90,24 +122,10 @@ enum Boot {
         devices.startEntropyDevices()
         let entropy = KernelEntropy(rng: devices.rngs.first, timer: timer)
         KernelEntropy.installed = entropy
-        let disks = Disks(devices: devices) { Files.timestamp(clock: clock) }
-        let files = Files(disks: disks)
-        let net = Net.start(devices: devices, events: events, timer: timer, entropy: entropy, settings: settings)
-        let httpd = HTTPServer(files: files, net: net)
+        // The screen next: the console then shows the rest of the boot as it
+        // happens, and the first frame does not wait for disks and network.
         let screen = Screen(platform: platform)
-        let input = InputDevices(devices: devices, settings: settings, console: console, screen: screen, timer: timer)
         Display.start(screen, settings: settings, devices: devices, firmware: firmware)
-        devices.printTable(log: bootLog)
-        let machine = Machine(description: description, settings: settings, entryLevel: entryLevel, memory: memory,
-                              platform: platform, events: events, timer: timer,
-                              psci: PSCI(usesSMC: description.psciUsesSMC), output: output, console: console,
-                              clock: clock, devices: devices, entropy: entropy, disks: disks, files: files, net: net,
-                              httpd: httpd, input: input, screen: screen, fonts: fonts)
-
-        // 6. Test hooks requested on the command line.
-        runTestOptions(settings)
-
-        let ready = GenericTimer.now().nanoseconds
         if screen.backend != .none {
             if settings.test == "pattern" {
                 screen.redraw = { TestPattern.draw(on: screen) }
@@ -120,10 +138,26 @@ enum Boot {
             print("display: first frame at \(GenericTimer.now().nanoseconds / 1_000_000) ms")
             screen.startRenderThread()
         }
+        let disks = Disks(devices: devices) { Files.timestamp(clock: clock) }
+        let files = Files(disks: disks)
+        let net = Net.start(devices: devices, events: events, timer: timer, entropy: entropy, settings: settings)
+        let httpd = HTTPServer(files: files, net: net)
+        let input = InputDevices(devices: devices, settings: settings, console: console, screen: screen, timer: timer)
+        // In one write: a line another thread logs meanwhile (DHCP's answer, from
+        // the events thread) comes before or after the table, not inside it.
+        output.write(Array(devices.tableText().utf8))
+        let machine = Machine(description: description, settings: settings, entryLevel: entryLevel, memory: memory,
+                              platform: platform, events: events, timer: timer,
+                              psci: PSCI(usesSMC: description.psciUsesSMC), output: output, console: console,
+                              clock: clock, devices: devices, entropy: entropy, disks: disks, files: files, net: net,
+                              httpd: httpd, input: input, screen: screen, fonts: fonts)
+
+        // 6. Test hooks requested on the command line.
+        runTestOptions(settings)
+
+        let ready = GenericTimer.now().nanoseconds
         print("ready in \(ready / 1_000_000) ms; type 'help' for commands")
-        let shell = KernelShell(machine: machine)
-        Threads.spawn(name: "shell", priority: .shell, stackKiB: 256) { shell.run() }
-        events.run()
+        KernelShell(machine: machine).run()
     }
 
     /// The device tree at `address`, if a valid one is there (without allocating).

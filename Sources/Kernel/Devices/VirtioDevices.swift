@@ -78,8 +78,14 @@ final class VirtioDevices {
         for rng in rngs { rng.shutdown() }
     }
 
-    func printTable(log: (String) -> Void = { print($0) }) {
-        log("virtio devices (\(registry.devices.count)):")
-        for line in registry.table() { log("  " + line) }
+    func printTable() {
+        print(tableText(), terminator: "")
+    }
+
+    /// The device table, one line per device under a heading, ending in a newline.
+    func tableText() -> String {
+        var text = "virtio devices (\(registry.devices.count)):\n"
+        for line in registry.table() { text += "  " + line + "\n" }
+        return text
     }
 }

@@ -17,7 +17,7 @@ enum Display {
                 let gpu = try KernelGPU(platform: platform, transport: transport, interrupt: interrupt,
                                         disabled: devices.disabledFeatures)
                 registry.recordNegotiated(index, gpu.features)
-                if let interrupt { _ = platform.registerInterrupt(interrupt) { screen.handleGPUInterrupt() } }
+                if let interrupt { _ = platform.registerInterrupt(interrupt) { screen.handleGPUInterrupt(gpu) } }
                 if screen.start(gpu: gpu, requested: settings.resolutionSize) { return }
                 registry.recordProblem(index, "no usable mode")
             } catch {

@@ -230,11 +230,13 @@ final class Screen {
     }
 
     /// The GPU's interrupt (events thread): answers are collected; a display
-    /// change is left to the render thread, which owns the surface.
-    func handleGPUInterrupt() {
-        guard let gpu else { return }
+    /// change is left to the render thread, which owns the surface. `gpu` is
+    /// the driver's, not `self.gpu`: the interrupt may come while the screen is
+    /// still being set up on it, and a level-triggered line that is not
+    /// acknowledged fires again as soon as it is unmasked.
+    func handleGPUInterrupt(_ gpu: KernelGPU) {
         gpu.handleInterrupt()
-        if gpu.displayChangePending { scheduleFrame() }
+        if self.gpu != nil && gpu.displayChangePending { scheduleFrame() }
     }
 
     /// When the scanout was last set up: a display change that reports QEMU's

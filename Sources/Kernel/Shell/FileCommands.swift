@@ -218,6 +218,11 @@ struct FileCommands {
             if driver.isBroken { features.append("BROKEN: " + (driver.brokenReason ?? "")) }
             if !features.isEmpty { line += " [" + features.joined(separator: ", ") + "]" }
             context.standardOutput.writeLine(line)
+            // How the driver learned of completions: a lost or masked interrupt
+            // shows as completions found by its 10 ms poll.
+            let statistics = driver.statistics
+            context.standardOutput.writeLine("      \(statistics.deviceRequests) device requests, \(statistics.interrupts) interrupts, "
+                                             + "\(statistics.polledCompletions) completions found by polling")
         }
         return 0
     }
