@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from qmp import QMPClient
-from textfile import text_file
+from textfile import SMALL_FILES, small_files_script, text_file
 
 QEMU = "qemu-system-aarch64"
 PROMPT = b"lumen> "
@@ -440,27 +440,42 @@ def bench_rng_notifications(kernel, runs, event_idx):
 
 def bench_disk(kernel, runs, mebibytes=64):
     """`disk-bench N`: raw sequential reads through the driver, an N MiB file
-    written (and synced) then read through FAT, 200 small files created; a fresh
-    FAT32 image (mkfs.fat) per run, attached as virtio-blk."""
+    written (and synced) then read through FAT; and the small-files script both
+    systems run through their shells (textfile.small_files_script: 200 files
+    made by `echo ... > FILE`, then `sync`), timed by the guest's clock with
+    `uptime` on either side of `run`. A fresh FAT32 image (mkfs.fat) per run,
+    attached as virtio-blk."""
     figures = {"raw": [], "write": [], "read": [], "small": []}
     with tempfile.TemporaryDirectory() as work:
+        script = os.path.join(work, "small.sh")
+        with open(script, "wb") as f:
+            f.write(small_files_script("/SMALL"))
         for _ in range(runs):
             image = os.path.join(work, "disk.img")
             if os.path.exists(image):
                 os.unlink(image)
             subprocess.run(["mkfs.fat", "-F", "32", "-C", image, str((mebibytes + 64) * 1024)],
                            check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(["mcopy", "-i", image, script, "::small.sh"], check=True,
+                           env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
             guest = Guest(kernel, memory=512, extra=["-drive", f"if=none,id=d0,format=raw,file={image}",
                                                      "-device", "virtio-blk-device,drive=d0"])
             try:
                 guest.wait_for(PROMPT)
                 out = guest.command(f"disk-bench {mebibytes}", timeout=300)
                 for key, pattern in (("raw", r"raw read .*\((\d+) MB/s\)"), ("write", r"file write .*\((\d+) MB/s\)"),
-                                     ("read", r"file read .*\((\d+) MB/s\)"), ("small", r"small files .*\((\d+) files/s\)")):
+                                     ("read", r"file read .*\((\d+) MB/s\)")):
                     match = re.search(pattern, out)
                     if not match:
                         raise RuntimeError(f"unexpected disk-bench output: {out!r}")
                     figures[key].append(float(match.group(1)))
+                guest.command("mkdir /SMALL && sync")
+                out = guest.command("uptime; run /small.sh; uptime", timeout=120)
+                ups = [float(x) for x in re.findall(r"up (\d+\.\d+) s", out)]
+                made = guest.command("ls /SMALL").count("file-")
+                if len(ups) != 2 or made != SMALL_FILES:
+                    raise RuntimeError(f"small files: {made} made; output {out[-300:]!r}")
+                figures["small"].append(SMALL_FILES / max(ups[1] - ups[0], 0.001))
             finally:
                 guest.stop()
     return {key: summary(values) for key, values in figures.items()}

@@ -32,7 +32,7 @@ import threading
 import time
 
 from qmp import QMPClient
-from textfile import text_file
+from textfile import small_files_script, text_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, ".bench-linux")
@@ -227,10 +227,9 @@ fwrite) umount /mnt 2>/dev/null; mount -t vfat /dev/vda /mnt
       ns; a=$T; dd if=/dev/zero of=/mnt/WRITE.BIN bs=1M count=$2 conv=fsync 2>/tmp/dd; ns; b=$T
       echo "RESULT fwrite $(dd_bytes 1048576) $((b-a))"; rm -f /mnt/WRITE.BIN; sync ;;
 small) umount /mnt 2>/dev/null; mount -t vfat /dev/vda /mnt; rm -rf /mnt/SMALL; mkdir /mnt/SMALL; sync
-      i=0; ns; a=$T
-      while [ $i -lt $2 ]; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx > /mnt/SMALL/file-$i.txt; i=$((i+1)); done
-      sync; ns; b=$T
-      echo "RESULT small $2 $((b-a))"; rm -rf /mnt/SMALL; sync ;;
+      # The script Lumen runs too (textfile.small_files_script): echo lines, then sync.
+      ns; a=$T; . /data/small.sh; ns; b=$T
+      echo "RESULT small $(ls /mnt/SMALL | wc -l) $((b-a))"; rm -rf /mnt/SMALL; sync ;;
 netup) ip link set lo up; ip link set eth0 up
       udhcpc -i eth0 -s /bin/udhcpc-script -q -n -t 10 -T 1 >/tmp/udhcpc 2>&1 || cat /tmp/udhcpc
       ip -4 addr show eth0 | grep inet ;;
@@ -296,6 +295,7 @@ def build_initramfs(root, path, text_bytes):
     cpio.file("bin/bench", BENCH.encode(), 0o755)
     cpio.file("bin/udhcpc-script", UDHCPC.encode(), 0o755)
     cpio.file("data/text.txt", text_file(text_bytes))
+    cpio.file("data/small.sh", small_files_script("/mnt/SMALL"))
     for name, ko in modules:
         with open(ko, "rb") as f:
             cpio.file(f"lib/modules/{name}.ko", f.read())
@@ -655,7 +655,7 @@ def run_linux(runs=3, idle_seconds=10.0, keys=20, text_bytes=1 << 20, rng_bytes=
                 measure(guest, "raw", guest_rate(guest, "raw", f"bench raw {raw_mib}", 1e6))
                 measure(guest, "file", guest_rate(guest, "file", "bench file", 1e6))
                 measure(guest, "fwrite", guest_rate(guest, "fwrite", f"bench fwrite {file_mib}", 1e6))
-                measure(guest, "small", guest_rate(guest, "small", "bench small 200", 1))
+                measure(guest, "small", guest_rate(guest, "small", "bench small", 1))
                 measure(guest, "tcp", network(guest, server.port))
                 measure(guest, "ping", lambda: ping_work(guest))
             finally:
