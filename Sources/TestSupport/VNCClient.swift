@@ -548,6 +548,11 @@ extension VNCClient {
             _ = try u8()
             let count = try u16()
             var rawArea = 0
+            // Cursor shapes and the LED state are published with the message's
+            // count, in one step: a test that waits for a cursor then reads
+            // `framebufferUpdateCount` must see the message that brought it.
+            var cursors: [VNCCursor] = []
+            var led: UInt8? = nil
             var index = 0
             while index < count {
                 index += 1
@@ -573,23 +578,20 @@ extension VNCClient {
                         if event.status == 0 { s.resize(w, h) }
                     }
                 case -261:                                      // QEMU LED state
-                    let led = try u8()
-                    mutate { $0.led = led }
+                    led = try u8()
                 case VNCCursor.Source.alphaCursor.rawValue:     // Alpha Cursor: x,y = hot spot
                     let inner = try s32()
                     guard inner == 0 else {
                         throw TestSupportError.protocolError("alpha cursor \(w)x\(h) in encoding \(inner); only raw (0) is supported")
                     }
                     guard w <= 1024, h <= 1024 else { throw TestSupportError.protocolError("absurd cursor size \(w)x\(h)") }
-                    let cursor = VNCCursor(alphaCursorData: Array(try bytes(w * h * 4)),
-                                           width: w, height: h, hotX: x, hotY: y)
-                    mutate { $0.cursor = cursor; $0.cursorUpdates += 1 }
+                    cursors.append(VNCCursor(alphaCursorData: Array(try bytes(w * h * 4)),
+                                             width: w, height: h, hotX: x, hotY: y))
                 case VNCCursor.Source.richCursor.rawValue:      // Cursor: x,y = hot spot
                     guard w <= 1024, h <= 1024 else { throw TestSupportError.protocolError("absurd cursor size \(w)x\(h)") }
                     let pixels = Array(try bytes(w * h * 4))    // our SetPixelFormat: 32 bpp
                     let mask = Array(try bytes((w + 7) / 8 * h))
-                    let cursor = VNCCursor(richCursorPixels: pixels, mask: mask, width: w, height: h, hotX: x, hotY: y)
-                    mutate { $0.cursor = cursor; $0.cursorUpdates += 1 }
+                    cursors.append(VNCCursor(richCursorPixels: pixels, mask: mask, width: w, height: h, hotX: x, hotY: y))
                 case -258, -257:                                // QEMU ext key ack / pointer type change
                     break
                 case -224:                                      // LastRect
@@ -599,6 +601,11 @@ extension VNCClient {
                 }
             }
             mutate { s in
+                if let led { s.led = led }
+                if let last = cursors.last {
+                    s.cursor = last
+                    s.cursorUpdates += cursors.count
+                }
                 s.updates += 1
                 if rawArea > 0 && rawArea >= s.width * s.height { s.fullUpdates += 1 }
             }

@@ -22,6 +22,24 @@ final class BootTests: XCTestCase {
         XCTAssertTrue(try run(qemu, "mem").contains("RAM:          256 MiB"))
     }
 
+    /// `mem` says what new work cannot have ("not free"), the figure the bench
+    /// compares with Linux's RAM less MemAvailable: at least what is in use
+    /// (the heap grows into the pages' region, so its part of the free pages is
+    /// not free), and less than the RAM.
+    func testMemSaysWhatIsNotFree() throws {
+        let qemu = try boot(memoryMiB: 256)
+        let mem = try run(qemu, "mem")
+        func bytes(_ label: String) -> Int? {
+            guard let line = mem.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix(label) }) else { return nil }
+            return line.split(separator: " ").compactMap { Int($0) }.first
+        }
+        let inUse = try XCTUnwrap(bytes("in use:"), mem)
+        let notFree = try XCTUnwrap(bytes("not free:"), mem)
+        XCTAssertGreaterThanOrEqual(notFree, inUse, mem)
+        XCTAssertLessThan(notFree, 256 << 20, mem)
+        XCTAssertGreaterThan(notFree, 2 << 20, mem)
+    }
+
     func testReportsRAMSizeFromDeviceTree1GiB() throws {
         let qemu = try boot(memoryMiB: 1024)
         XCTAssertTrue(qemu.serialOutput.contains("RAM: 1 GiB at 0x40000000"), qemu.serialOutput)

@@ -189,7 +189,7 @@ final class DiskTests: XCTestCase {
     func testTheBootsDiskRequestsCompleteByInterrupt() throws {
         let lumen = try boot(try makeImage())
         let listing = try lumen.run("lsblk")
-        let counts = listing.split(separator: "\n").first { $0.contains("device requests") } ?? ""
+        let counts = listing.split(whereSeparator: \.isNewline).first { $0.contains("device requests") } ?? ""
         XCTAssertTrue(counts.contains(" 0 completions found by polling"), listing)
         XCTAssertFalse(counts.contains(" 0 interrupts"), listing)
     }

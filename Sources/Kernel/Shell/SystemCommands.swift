@@ -192,6 +192,11 @@ struct SystemCommands {
         let managed = UInt64(machine.memory.pages.pageCount * PageAllocator.pageSize)
         print("pages:        " + formatBytes(free) + " free of " + formatBytes(managed))
         print("in use:       \(image + machine.memory.heapInUse + managed - free) bytes (image, heap, pages)")
+        // What new work cannot have, the way Linux's RAM less MemAvailable counts
+        // it: RAM below the image and the heap's free lists included. The heap
+        // grows up into the pages' region, so free pages below its break are not free.
+        let available = free > machine.memory.heapInUse ? free - machine.memory.heapInUse : 0
+        print("not free:     \(total - available) bytes (RAM less free pages above the heap)")
     }
 
     func uptime() {
