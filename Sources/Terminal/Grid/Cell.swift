@@ -142,6 +142,15 @@ public struct Cell: Equatable {
 }
 
 extension UnsafeMutableBufferPointer where Element == Cell {
+    /// Copies `source` over the first of these cells (as many as fit) in one
+    /// memcpy: Cell is plain data, and a copy cell by cell was a tenth of
+    /// `cat`'s time on the console.
+    func copy(from source: UnsafeBufferPointer<Cell>) {
+        let count = Swift.min(self.count, source.count)
+        guard count > 0, let destination = baseAddress, let origin = source.baseAddress else { return }
+        UnsafeMutableRawPointer(destination).copyMemory(from: origin, byteCount: count * MemoryLayout<Cell>.stride)
+    }
+
     /// Sets every cell to `cell`: one store, then copies that double the filled
     /// part each time. Cells are 20 bytes, so a plain loop is five 32-bit stores
     /// per cell; memcpy moves 16 bytes or more per store. Blanking a line is the

@@ -164,12 +164,7 @@ public final class Terminal: VTPerformer {
         }
         let copied = min(line.cells.count, columns)
         cells.withUnsafeMutableBufferPointer { destination in
-            line.cells.withUnsafeBufferPointer { source in
-                if copied > 0 {
-                    UnsafeMutableRawPointer(destination.baseAddress!)
-                        .copyMemory(from: source.baseAddress!, byteCount: copied * MemoryLayout<Cell>.stride)
-                }
-            }
+            line.cells.withUnsafeBufferPointer { destination.copy(from: $0) }
             if copied < columns { UnsafeMutableBufferPointer(rebasing: destination[copied...]).fill(with: .blank) }
         }
     }
