@@ -367,11 +367,7 @@ def bench_idle(kernel, seconds, runs):
     shares = []
     ram = None
     work = tempfile.mkdtemp()
-    image = os.path.join(work, "disk.img")
-    subprocess.run(["mkfs.fat", "-F", "32", "-C", image, str(64 * 1024)], check=True, stdout=subprocess.DEVNULL)
-    every = GPU + RNG + ["-device", "virtio-keyboard-device", "-device", "virtio-tablet-device",
-                         "-drive", f"if=none,id=d0,format=raw,file={image}", "-device", "virtio-blk-device,drive=d0",
-                         "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"]
+    every = EVERY_DEVICE + disk_with(work, {})
     for _ in range(runs):
         guest = Guest(kernel, extra=every)
         try:
@@ -446,20 +442,14 @@ def bench_disk(kernel, runs, mebibytes=64):
     `uptime` on either side of `run`. A fresh FAT32 image (mkfs.fat) per run,
     attached as virtio-blk."""
     figures = {"raw": [], "write": [], "read": [], "small": []}
+    script = small_files_script("/SMALL")
     with tempfile.TemporaryDirectory() as work:
-        script = os.path.join(work, "small.sh")
-        with open(script, "wb") as f:
-            f.write(small_files_script("/SMALL"))
         for _ in range(runs):
             image = os.path.join(work, "disk.img")
             if os.path.exists(image):
                 os.unlink(image)
-            subprocess.run(["mkfs.fat", "-F", "32", "-C", image, str((mebibytes + 64) * 1024)],
-                           check=True, stdout=subprocess.DEVNULL)
-            subprocess.run(["mcopy", "-i", image, script, "::small.sh"], check=True,
-                           env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
-            guest = Guest(kernel, memory=512, extra=["-drive", f"if=none,id=d0,format=raw,file={image}",
-                                                     "-device", "virtio-blk-device,drive=d0"])
+            drive = disk_with(work, {"small.sh": script}, mebibytes=mebibytes + 64)
+            guest = Guest(kernel, memory=512, extra=drive)
             try:
                 guest.wait_for(PROMPT)
                 out = guest.command(f"disk-bench {mebibytes}", timeout=300)

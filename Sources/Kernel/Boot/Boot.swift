@@ -103,7 +103,6 @@ enum Boot {
             _ = events.register(irq) { UART.drainReceived { console.input([$0], console: 0) } }
             UART.enableReceiveInterrupts()
         }
-        lumen_irq_enable()
 
         // 4. The banner.
         print("")
