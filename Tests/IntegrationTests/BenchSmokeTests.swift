@@ -2,8 +2,9 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `scripts/bench.py --smoke` against Lumen only: every workload of the report is
-/// present, with a number or "not yet" (no Linux download in tests).
+/// `scripts/bench.py --smoke` against Lumen only (no Linux download in tests):
+/// every workload of the report is present with a number; "not yet" only for a
+/// row that is not implemented.
 final class BenchSmokeTests: XCTestCase {
     func testSmokeRunReportsEveryWorkload() throws {
         let kernel = try LumenBuild.kernelPath()
@@ -25,16 +26,23 @@ final class BenchSmokeTests: XCTestCase {
         let data = try Data(contentsOf: URL(fileURLWithPath: out + "/bench.json"))
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let workloads = try XCTUnwrap(report["workloads"] as? [String: [String: Any]])
-        for name in ["boot_to_prompt_ms", "boot_to_first_frame_ms", "cat_1mib_mbps", "key_to_pixel_ms",
-                     "caps_led_during_cat_ms", "ctrl_c_during_cat_ms", "context_switch_us", "timer_wakeup_us",
-                     "block_raw_read_mbps", "block_file_read_mbps", "block_file_write_mbps", "block_small_files_per_s", "net_tcp_download_mbps", "net_ping_rtt_ms",
-                     "net_tap_offload_mbps", "net_tap_no_offload_mbps",
-                     "rng_bytes_per_s", "idle_cpu_percent", "image_bytes", "ram_in_use_bytes"] {
-            let value = try XCTUnwrap(workloads[name]?["lumen"], "\(name) missing")
+        // Rows the bench lists but Lumen cannot run yet: the only ones that may say
+        // "not yet". Every row is implemented today, so a "not yet" is a broken row.
+        let notImplemented: Set<String> = []
+        let required = ["boot_to_prompt_ms", "boot_to_first_frame_ms", "cat_1mib_mbps", "key_to_pixel_ms",
+                        "caps_led_during_cat_ms", "ctrl_c_during_cat_ms", "context_switch_us", "timer_wakeup_us",
+                        "block_raw_read_mbps", "block_file_read_mbps", "block_file_write_mbps", "block_small_files_per_s",
+                        "net_tcp_download_mbps", "net_ping_rtt_ms", "net_tap_offload_mbps", "net_tap_no_offload_mbps",
+                        "rng_bytes_per_s", "idle_cpu_percent", "image_bytes", "ram_in_use_bytes"]
+        for name in required { XCTAssertNotNil(workloads[name], "\(name) missing") }
+        for (name, row) in workloads.sorted(by: { $0.key < $1.key }) {
+            let value = try XCTUnwrap(row["lumen"], "\(name) has no Lumen value")
             if let text = value as? String {
-                XCTAssertEqual(text, "not yet", name)
+                XCTAssertTrue(notImplemented.contains(name), "\(name): \(text)")
             } else if let summary = value as? [String: Any] {
-                XCTAssertNotNil(summary["median"] as? Double, name)
+                let median = summary["median"] as? Double
+                XCTAssertNotNil(median, name)
+                XCTAssertGreaterThanOrEqual(median ?? -1, 0, name)
             } else {
                 XCTAssertNotNil(value as? NSNumber, name)
             }

@@ -168,9 +168,33 @@ final class BootTests: XCTestCase {
         XCTAssertTrue(try run(qemu, "help").contains("Commands:"))
     }
 
+    /// With `force-legacy=false` every device speaks the modern interface and
+    /// every driver negotiates VERSION_1 (a driver that fell back to the legacy
+    /// layout, or failed, would show another mode or no features).
     func testBootsInModernVirtioMMIOMode() throws {
-        let qemu = try boot(modern: true)
-        XCTAssertTrue(qemu.serialOutput.contains("32 virtio-mmio slots"), qemu.serialOutput)
+        let disk = NSTemporaryDirectory() + "lumen-modern-\(UUID().uuidString).img"
+        XCTAssertTrue(FileManager.default.createFile(atPath: disk, contents: Data(count: 1 << 20)))
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: disk) }
+        let lumen = try LumenConsole(modern: true, devices: [
+            "-device", "virtio-rng-device",
+            "-drive", "if=none,id=d0,format=raw,file=\(disk)", "-device", "virtio-blk-device,drive=d0",
+            "-device", "virtio-keyboard-device", "-device", "virtio-tablet-device",
+            "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0",
+            "-device", "virtio-gpu-device",
+        ], testCase: self)
+        let table = try lumen.run("devices")
+        let rows = table.split(whereSeparator: \.isNewline).filter { $0.contains(" 0x0a") }
+        XCTAssertEqual(rows.count, 6, table)
+        for row in rows {
+            let words = row.split(separator: " ")
+            XCTAssertEqual(words.count > 3 ? String(words[3]) : "", "modern", String(row))
+            XCTAssertTrue(words.contains("VERSION_1"), String(row))
+            XCTAssertFalse(row.contains("not initialised"), String(row))
+        }
+        for driver in ["rng", "blk", "input", "net", "gpu"] {
+            XCTAssertTrue(rows.contains { $0.split(separator: " ").dropFirst(5).first.map(String.init) == driver }, table)
+        }
+        XCTAssertTrue(lumen.bootLog.contains("32 virtio-mmio slots"), lumen.bootLog)
     }
 
     private func parseUptime(_ text: String) throws -> (seconds: Double, interrupts: Int) {

@@ -49,7 +49,6 @@ final class ConsoleKeyTests: XCTestCase {
     func testScrollLockPausesConsoleOutput() throws {
         let lumen = try boot()
         try lumen.qemu.pressKey("scroll_lock")
-        usleep(100_000)
         let paused = try screen(lumen)
         XCTAssertTrue(try lumen.run("help").contains("Commands:"), "serial output continues")
         XCTAssertTrue(try screen(lumen).pixels == paused.pixels, "the console shows nothing new while paused")
@@ -89,15 +88,15 @@ final class ConsoleKeyTests: XCTestCase {
         _ = try lumen.run("echo -e '\\e]2;Hello from OSC 2\\a'")
         let titled = try lumen.settledScreen()
         XCTAssertTrue(bar(titled).pixels != bar(before).pixels, "the title changed the status bar")
-        _ = try lumen.run("echo -e '\\a'")
-        usleep(20_000)
-        var flashed = false
-        for _ in 0..<10 where !flashed {
-            flashed = try lumen.qemu.screendump().pixel(x: 1270, y: 798) == 0xc06020
-            usleep(10_000)
+        // The flash lasts 150 ms: watch for it from the moment the command is typed.
+        lumen.qemu.typeOnSerial("echo -e '\\a'\r")
+        let flashed = try eventually(timeout: 3, interval: 0.005) {
+            try lumen.qemu.screendump().pixel(x: 1270, y: 798) == 0xc06020
         }
         XCTAssertTrue(flashed, "visual bell")
-        usleep(300_000)
-        XCTAssertEqual(try lumen.qemu.screendump().pixel(x: 1270, y: 798), 0x305080, "the flash ends")
+        let ended = try eventually(timeout: 3, interval: 0.02) {
+            try lumen.qemu.screendump().pixel(x: 1270, y: 798) == 0x305080
+        }
+        XCTAssertTrue(ended, "the flash ends")
     }
 }

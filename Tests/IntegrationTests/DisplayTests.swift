@@ -102,8 +102,10 @@ final class DisplayTests: XCTestCase {
             image = try lumen.qemu.screendump()
         }
         _ = try lumen.qemu.waitForSerial("display: resized to 1024x600", timeout: 5)
-        usleep(200_000)  // the redraw is presented on the next frame
-        assertShowsPattern(try lumen.qemu.screendump(), width: 1024, height: 600)
+        // The redraw is presented on the next frame: wait for the pattern's last bar.
+        let expected = DisplayTests.expectedPattern(width: 1024, height: 600)
+        assertShowsPattern(try lumen.waitForScreen { $0.width == 1024 && $0.height == 600 && $0.pixels == expected },
+                           width: 1024, height: 600)
     }
 
     func testDamageFlushTransfersOnlyTheRectangle() throws {
@@ -118,8 +120,7 @@ final class DisplayTests: XCTestCase {
 
     func testBootScreenShowsTheConsoleAndStatusBar() throws {
         let lumen = try boot(devices: Self.gpu + ["-device", "virtio-rng-device"], append: nil)
-        usleep(100_000)
-        let image = try lumen.qemu.screendump()
+        let image = try lumen.waitForScreen { $0.pixel(x: $0.width / 2, y: $0.height - 2) == 0x305080 }
         // The status bar along the bottom, with its text (the console number, the clock) in it.
         XCTAssertEqual(image.pixel(x: image.width / 2, y: image.height - 2), 0x305080)
         let bar = image.cropped(x: 0, y: image.height - 19, width: image.width, height: 19)
@@ -169,13 +170,18 @@ final class MultiHeadDisplayTests: XCTestCase {
         defer { vnc.close() }
         try vnc.requestDesktopSize(width: 800, height: 600)
         _ = try lumen.qemu.waitForSerial("display: scanout 1 enabled (800x600)", timeout: 10)
-        usleep(200_000)
-        let head1 = try lumen.qemu.screendump(device: "gpu0", head: 1)
+        // The top-left of the console's pattern (its bars are 160 pixels wide at 1280),
+        // once the head's first frame is presented.
+        let full = DisplayTests.expectedPattern(width: 1280, height: 800)
+        let points = [(5, 5), (170, 10), (330, 300), (799, 399), (700, 599)]
+        var head1 = try lumen.qemu.screendump(device: "gpu0", head: 1)
+        try eventually(timeout: 3, interval: 0.05) {
+            head1 = try lumen.qemu.screendump(device: "gpu0", head: 1)
+            return head1.width == 800 && head1.height == 600 && points.allSatisfy { head1.pixel(x: $0.0, y: $0.1) == full[$0.1 * 1280 + $0.0] }
+        }
         XCTAssertEqual(head1.width, 800)
         XCTAssertEqual(head1.height, 600)
-        // The top-left of the console's pattern (its bars are 160 pixels wide at 1280).
-        let full = DisplayTests.expectedPattern(width: 1280, height: 800)
-        for (x, y) in [(5, 5), (170, 10), (330, 300), (799, 399), (700, 599)] {
+        for (x, y) in points where head1.width == 800 && head1.height == 600 {
             XCTAssertEqual(head1.pixel(x: x, y: y), full[y * 1280 + x], "at \(x),\(y)")
         }
         // Head 0 still shows the whole console.

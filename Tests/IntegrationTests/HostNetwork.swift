@@ -257,16 +257,20 @@ final class HostTap {
 
     /// Sends `count` frames of an experimental EtherType (0x88B5) to `destination`
     /// ("02:00:00:00:00:99") into the guest's NIC.
-    func inject(to destination: String, count: Int) throws {
+    /// `count` frames of an unknown EtherType to `destination`; with
+    /// `thenMarker`, one broadcast after them that every filter passes and that
+    /// the stack counts as a malformed ARP packet.
+    func inject(to destination: String, count: Int, thenMarker: Bool = false) throws {
         let script = """
         import socket, sys
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         s.bind((sys.argv[1], 0))
         frame = bytes.fromhex(sys.argv[2].replace(":", "")) + bytes.fromhex("020000000001") + b"\\x88\\xb5" + b"lumen" * 10
         for _ in range(int(sys.argv[3])): s.send(frame)
+        if sys.argv[4] == "1": s.send(b"\\xff" * 6 + bytes.fromhex("020000000001") + b"\\x08\\x06" + b"lumen" * 10)
         print("sent", flush=True)
         """
-        let child = try HostNetwork.Child(script, [name, destination, String(count)])
+        let child = try HostNetwork.Child(script, [name, destination, String(count), thenMarker ? "1" : "0"])
         XCTAssertEqual(child.firstLine(), "sent")
         child.process.waitUntilExit()
     }

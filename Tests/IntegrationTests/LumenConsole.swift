@@ -26,14 +26,12 @@ final class LumenConsole {
     /// The screen once it has stopped changing (two screendumps 100 ms apart agree),
     /// so a frame still on its way on a loaded machine is not mistaken for the result.
     func settledScreen(timeout: TimeInterval = 5) throws -> PPMImage {
-        let deadline = Date().addingTimeInterval(timeout)
         usleep(100_000)
         var previous = try qemu.screendump()
-        while Date() < deadline {
-            usleep(100_000)
+        try eventually(timeout: timeout, interval: 0.1) {
             let current = try qemu.screendump()
-            if current.pixels == previous.pixels { return current }
-            previous = current
+            defer { previous = current }
+            return current.pixels == previous.pixels
         }
         return previous
     }
@@ -42,11 +40,10 @@ final class LumenConsole {
     /// can delay one); returns the last image either way.
     @discardableResult
     func waitForScreen(timeout: TimeInterval = 5, _ predicate: (PPMImage) -> Bool) throws -> PPMImage {
-        let deadline = Date().addingTimeInterval(timeout)
         var image = try qemu.screendump()
-        while !predicate(image) && Date() < deadline {
-            usleep(50_000)
+        try eventually(timeout: timeout, interval: 0.05) {
             image = try qemu.screendump()
+            return predicate(image)
         }
         return image
     }

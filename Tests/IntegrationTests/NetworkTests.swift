@@ -132,14 +132,15 @@ final class NetworkTests: XCTestCase {
         try lumen.expect("ifconfig", prints: "dns: queries")
     }
 
-    /// The counters of the stack's ethernet line in `ifconfig`.
-    func ethernetCounters(_ lumen: LumenConsole) throws -> (notForUs: Int, unknownType: Int) {
+    /// The counters of the stack's ethernet line in `ifconfig`, and the ARP
+    /// line's malformed count (the receive-filter test's marker frame).
+    func ethernetCounters(_ lumen: LumenConsole) throws -> (notForUs: Int, unknownType: Int, arpMalformed: Int) {
         let output = try lumen.run("ifconfig")
         func number(after label: String) -> Int {
             guard let range = output.range(of: label) else { return -1 }
             return Int(output[range.upperBound...].prefix { $0.isNumber }) ?? -1
         }
-        return (number(after: "not for us "), number(after: "unknown type "))
+        return (number(after: "not for us "), number(after: "unknown type "), number(after: "malformed "))
     }
 
     /// The device's receive filter, set through virtio-net's control queue, as
@@ -150,11 +151,18 @@ final class NetworkTests: XCTestCase {
         let tap = try HostTap()
         addTeardownBlock { tap.remove() }
         let lumen = try LumenConsole(devices: tap.devices, testCase: self)
-        /// Five frames to `mac` from the host, then the counters once they are in.
-        func countersAfterFrames(to mac: String) throws -> (notForUs: Int, unknownType: Int) {
-            try tap.inject(to: mac, count: 5)
-            usleep(500_000)
-            return try ethernetCounters(lumen)
+        /// Five frames to `mac` from the host, then a marker frame that always
+        /// passes the filter (a malformed ARP broadcast), then the counters once the
+        /// marker is counted: frames arrive in order, so the five were handled.
+        func countersAfterFrames(to mac: String) throws -> (notForUs: Int, unknownType: Int, arpMalformed: Int) {
+            let before = try ethernetCounters(lumen)
+            try tap.inject(to: mac, count: 5, thenMarker: true)
+            var counters = before
+            XCTAssertTrue(try eventually(timeout: 5, interval: 0.1) {
+                counters = try ethernetCounters(lumen)
+                return counters.arpMalformed > before.arpMalformed
+            }, "the marker frame never arrived")
+            return counters
         }
         let start = try ethernetCounters(lumen)
         XCTAssertEqual(try countersAfterFrames(to: "02:00:00:00:00:99").notForUs, start.notForUs,

@@ -114,14 +114,78 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(HTTPError.badChunkSize.message, "bad chunk size in chunked body")
     }
 
-    func testRandomGarbageNeverTraps() {
-        var random = TCPTestRandom(seed: 5)
-        for _ in 0..<500 {
-            var parser = HTTPResponseParser(maximumHeaderBytes: 256)
-            var bytes = text("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-            for _ in 0..<random.below(300) { bytes.append(UInt8(truncatingIfNeeded: random.next())) }
-            _ = try? parser.feed(bytes)
-            _ = try? parser.finish()
+    /// Chunked bodies of valid chunks with random garbage mixed into some: a
+    /// valid stream decodes to exactly its data and completes; a broken one ends
+    /// in a chunk error (never another kind, never a trap), and delivers only
+    /// bytes that were body. Feeding the same bytes in random pieces must give
+    /// the same verdict and count as feeding them at once (and the same body
+    /// when no error ends it).
+    func testRandomChunkedBodiesGiveTheSameVerdictInAnyPieces() {
+        struct Outcome: Equatable {
+            var body: [UInt8] = []
+            var error: HTTPError? = nil
+            var complete = false
+            var counted = 0
         }
+        func parse(_ bytes: [UInt8], pieces: [Int]) -> Outcome {
+            var parser = HTTPResponseParser(maximumHeaderBytes: 256)
+            var outcome = Outcome()
+            var start = 0
+            for size in pieces + [bytes.count] where start < bytes.count {
+                let end = min(bytes.count, start + size)
+                do throws(HTTPError) { outcome.body += try parser.feed(Array(bytes[start ..< end])) } catch {
+                    outcome.error = error
+                    break
+                }
+                start = end
+            }
+            if outcome.error == nil {
+                do throws(HTTPError) { try parser.finish() } catch { outcome.error = error }
+            }
+            outcome.complete = parser.isComplete
+            outcome.counted = parser.bodyBytesReceived
+            return outcome
+        }
+        var random = TCPTestRandom(seed: 5)
+        var valid = 0, broken = 0
+        for _ in 0 ..< 500 {
+            var bytes = text("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            var data: [UInt8] = []
+            var garbled = false
+            for _ in 0 ..< random.below(6) {
+                if random.below(4) == 0 {
+                    garbled = true
+                    for _ in 0 ..< 1 + random.below(40) { bytes.append(UInt8(truncatingIfNeeded: random.next())) }
+                }
+                let chunk = (0 ..< 1 + random.below(50)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                bytes += text(String(chunk.count, radix: 16) + "\r\n") + chunk + text("\r\n")
+                data += chunk
+            }
+            bytes += text("0\r\n\r\n")
+            let whole = parse(bytes, pieces: [])
+            let inPieces = parse(bytes, pieces: (0 ..< 20).map { _ in 1 + random.below(30) })
+            // A piece that ends in an error hands back none of its body, so
+            // only the verdict and the count are the same when one is thrown.
+            XCTAssertEqual(inPieces.error, whole.error, "the same bytes in pieces")
+            XCTAssertEqual(inPieces.counted, whole.counted, "the same bytes in pieces")
+            XCTAssertEqual(inPieces.complete, whole.complete, "the same bytes in pieces")
+            if whole.error == nil {
+                XCTAssertEqual(inPieces.body, whole.body, "the same bytes in pieces")
+                XCTAssertEqual(whole.counted, whole.body.count, "the count is what was delivered")
+            }
+            XCTAssertLessThanOrEqual(inPieces.body.count, inPieces.counted)
+            if !garbled {
+                XCTAssertEqual(whole, Outcome(body: data, error: nil, complete: true, counted: data.count))
+                valid += 1
+            } else if let error = whole.error {
+                XCTAssertTrue([.badChunkSize, .malformedChunk, .truncatedBody, .headersTooLarge].contains(error), "\(error)")
+                XCTAssertFalse(error.message.isEmpty)
+                XCTAssertFalse(whole.complete)
+                broken += 1
+            }
+            XCTAssertLessThanOrEqual(whole.body.count, bytes.count)
+        }
+        XCTAssertGreaterThan(valid, 50)
+        XCTAssertGreaterThan(broken, 50)
     }
 }

@@ -136,6 +136,14 @@ final class KernelConsole {
     /// Console 1's width (the shell's line editor), 80 without a display.
     var shellColumns: Int { consoles?.columns ?? 80 }
     var fontSize: Int { consoles?.fontSize ?? configuredPixelSize }
+    /// "cell 10x19 pixels, 128x41 cells" for `font`; nil without a display.
+    var gridDescription: String? {
+        guard let consoles else { return nil }
+        return lock.withLock {
+            let metrics = consoles.renderer.metrics
+            return "cell \(metrics.width)x\(metrics.height) pixels, \(consoles.columns)x\(consoles.rows) cells"
+        }
+    }
 
     // MARK: - Switching, fonts, scrollback
 

@@ -53,7 +53,7 @@ struct SystemCommands {
                 var words = arguments
                 if words.first == "size" { words.removeFirst() }
                 guard let text = words.first else {
-                    print("font: \(machine.console.fontSize) px")
+                    print("font: \(machine.console.fontSize) px" + (machine.console.gridDescription.map { ", " + $0 } ?? ""))
                     return 0
                 }
                 guard let size = Int(text), size >= 6, size <= 96, machine.console.setFontSize(size) else {
@@ -88,7 +88,8 @@ struct SystemCommands {
                 print("led: " + InputDevices.lockNames(machine.input.currentLEDs))
                 return 0
             },
-            command("random", "random bytes from virtio-rng, in hex", usage: "random [N] (default 16)") { random($0) },
+            command("random", "random bytes from virtio-rng, in hex or to a file",
+                    usage: "random [N] [FILE] (N defaults to 16; with FILE the bytes are written to it)") { random($0) },
             command("uuid", "a random (version 4) UUID") { _ in
                 print(uuid())
                 return 0
@@ -135,6 +136,10 @@ struct SystemCommands {
 
     func random(_ arguments: [Substring]) -> Int32 {
         var count = 16
+        guard arguments.count <= 2 else {
+            print("usage: random [N] [FILE]")
+            return 2
+        }
         if let first = arguments.first {
             guard let parsed = Int(first), parsed > 0, parsed <= 1 << 20 else {
                 print("random: N must be a number from 1 to 1048576")
@@ -157,7 +162,16 @@ struct SystemCommands {
             return 1
         }
         let elapsed = GenericTimer.now().nanoseconds(since: start)
-        if count <= 4096 {
+        if arguments.count == 2 {
+            let path = String(arguments[1])
+            do {
+                try machine.files.writeFile(path, Array(UnsafeRawBufferPointer(buffer)), append: false)
+            } catch {
+                print("random: " + error.shellError(path).message)
+                return 1
+            }
+            print("random: wrote \(count) bytes to \(path)")
+        } else if count <= 4096 {
             printHex(UnsafeRawBufferPointer(buffer))
         }
         let rate = elapsed > 0 ? UInt64(count) * 1_000_000_000 / elapsed : 0
