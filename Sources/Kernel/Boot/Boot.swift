@@ -110,7 +110,6 @@ enum Boot {
         bootLog("RAM: " + formatBytes(description.totalMemory) + " at " + hex(start.ramBase)
               + ", kernel image " + formatBytes(UInt64(lumen_kernel_end() - lumen_kernel_start())))
         bootLog("command line: " + (description.bootArguments.isEmpty ? "(empty)" : description.bootArguments))
-        let fonts = startFreeType()
         bootLog("device tree: \(description.virtioMMIO.count) virtio-mmio slots, UART " + hex(UART.registers.base)
               + ", GIC " + hex(start.gicDistributor) + ", timer \(timer.frequency / 1_000_000) MHz")
         bootLog("CPU: core 0 of \(description.cpuCount), entered at EL\(entryLevel), running at EL1, MMU and caches on")
@@ -118,13 +117,14 @@ enum Boot {
         // 5. Devices (the real-time clock first: files written from now on get its time).
         let (firmware, settings) = FirmwareConfig.start(machine: description, platform: platform)
         let devices = VirtioDevices(platform: platform, machine: description, settings: settings)
-        devices.startEntropyDevices()
-        let entropy = KernelEntropy(rng: devices.rngs.first, timer: timer)
-        KernelEntropy.installed = entropy
-        // The screen next: the console then shows the rest of the boot as it
-        // happens, and the first frame does not wait for disks and network.
+        // The screen next, before the fonts: the display lights up (its mode
+        // set) as early as it can, the console then shows the rest of the boot
+        // as it happens, and the first frame waits for no disk, network or
+        // entropy. (Under TCG the first run of any code costs its translation:
+        // FreeType's first glyphs alone take about 15 ms.)
         let screen = Screen(platform: platform)
         Display.start(screen, settings: settings, devices: devices, firmware: firmware)
+        let fonts = startFreeType()
         if screen.backend != .none {
             if settings.test == "pattern" {
                 screen.redraw = { TestPattern.draw(on: screen) }
@@ -137,6 +137,9 @@ enum Boot {
             print("display: first frame at \(GenericTimer.now().nanoseconds / 1_000_000) ms")
             screen.startRenderThread()
         }
+        devices.startEntropyDevices()
+        let entropy = KernelEntropy(rng: devices.rngs.first, timer: timer)
+        KernelEntropy.installed = entropy
         let disks = Disks(devices: devices) { Files.timestamp(clock: clock) }
         let files = Files(disks: disks)
         let net = Net.start(devices: devices, events: events, timer: timer, entropy: entropy, settings: settings)
