@@ -159,3 +159,24 @@ final class FATDirectoryTests: XCTestCase {
         XCTAssertEqual(names(try remount(volume, disk).list("/")), ["a", "b", "top"])
     }
 }
+
+final class FATFreeCountTests: XCTestCase {
+    /// Mounting counts free clusters from the table (FAT32 two entries a load):
+    /// with files freed here and there, leaving single used and free clusters at
+    /// odd and even positions, the count after a remount is the one the volume
+    /// kept while allocating and freeing.
+    func testMountCountsFreeClustersAroundHoles() throws {
+        for sectors in [70_000, 70_001, 70_003] {
+            let (disk, volume) = try makeVolume(kind: .fat32, sectors: sectors, sectorsPerCluster: 1)
+            for index in 0 ..< 41 { try volume.writeFile("/f\(index)", [UInt8](repeating: UInt8(index), count: 1 + index % 3 * 512)) }
+            for index in stride(from: 0, to: 41, by: 3) { try volume.remove("/f\(index)") }
+            try volume.writeFile("/tail", [UInt8](repeating: 7, count: 5 * 512))
+            let kept = volume.freeBytes
+            let again = try remount(volume, disk)
+            XCTAssertEqual(again.freeBytes, kept, "\(sectors) sectors")
+            XCTAssertLessThan(again.freeBytes, again.totalBytes)
+            try again.writeFile("/new", [1])
+            XCTAssertEqual(again.freeBytes, kept - 512)
+        }
+    }
+}

@@ -130,9 +130,29 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
 
     /// GET_DISPLAY_INFO: every scanout the device has, enabled or not.
     public func displayInfo() throws(GPUError) -> [GPUScanout] {
-        let slot = try submit(GPUCommand.getDisplayInfo, requestSize: GPUCommand.headerSize,
-                              responseSize: GPUCommand.headerSize + GPUCommand.maximumScanouts * 24) { _ in }
+        let slot = try submitDisplayInfo()
         try flushAndWait()
+        return try finishDisplayInfo(slot)
+    }
+
+    /// GET_DISPLAY_INFO and, with EDID, GET_EDID of `edidScanout` in one round
+    /// trip: the boot's first two questions, asked together because each
+    /// answer waits for QEMU's main loop (busy, for one, while a screen is
+    /// being captured). The EDID is nil when the device has none or refuses it.
+    public func displayInfoAndEDID(edidScanout: Int = 0) throws(GPUError) -> (scanouts: [GPUScanout], edid: [UInt8]?) {
+        let infoSlot = try submitDisplayInfo()
+        let edidSlot = hasEDID ? try submitEDID(scanout: edidScanout) : nil
+        try flushAndWait()
+        let edid = edidSlot.flatMap { slot in try? finishEDID(slot) }
+        return (try finishDisplayInfo(infoSlot), edid)
+    }
+
+    private func submitDisplayInfo() throws(GPUError) -> Int {
+        try submit(GPUCommand.getDisplayInfo, requestSize: GPUCommand.headerSize,
+                   responseSize: GPUCommand.headerSize + GPUCommand.maximumScanouts * 24) { _ in }
+    }
+
+    private func finishDisplayInfo(_ slot: Int) throws(GPUError) -> [GPUScanout] {
         let response = try finish(slot, command: GPUCommand.getDisplayInfo, expecting: GPUCommand.okDisplayInfo)
         var scanouts: [GPUScanout] = []
         let count = min(max(scanoutCount, 1), GPUCommand.maximumScanouts)
@@ -149,26 +169,72 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
     /// GET_EDID for one scanout: the raw EDID bytes (parse them with `EDID`).
     public func edid(scanout: Int) throws(GPUError) -> [UInt8] {
         guard hasEDID else { throw .edidUnavailable }
-        let slot = try submit(GPUCommand.getEDID, requestSize: 32, responseSize: 32 + 1024) { writer in
+        let slot = try submitEDID(scanout: scanout)
+        try flushAndWait()
+        return try finishEDID(slot)
+    }
+
+    private func submitEDID(scanout: Int) throws(GPUError) -> Int {
+        try submit(GPUCommand.getEDID, requestSize: 32, responseSize: 32 + 1024) { writer in
             writer.u32(UInt32(scanout)); writer.u32(0)
         }
-        try flushAndWait()
+    }
+
+    private func finishEDID(_ slot: Int) throws(GPUError) -> [UInt8] {
         let response = try finish(slot, command: GPUCommand.getEDID, expecting: GPUCommand.okEDID)
         let size = min(Int(response.load(fromByteOffset: 24, as: UInt32.self)), 1024)
         return Array(UnsafeRawBufferPointer(start: response + 32, count: size))
     }
 
     public func createResource(_ id: UInt32, width: Int, height: Int, format: UInt32 = GPUCommand.formatB8G8R8X8) throws(GPUError) {
-        try simple(GPUCommand.resourceCreate2D, size: 40) { writer in
+        let slot = try submitCreateResource(id, width: width, height: height, format: format)
+        try flushAndWait()
+        _ = try finish(slot, command: GPUCommand.resourceCreate2D, expecting: GPUCommand.okNoData)
+    }
+
+    /// RESOURCE_ATTACH_BACKING with a scatter list: the pixels need not be contiguous.
+    public func attachBacking(_ id: UInt32, segments: [(address: UInt64, length: UInt32)]) throws(GPUError) {
+        let slot = try submitAttachBacking(id, segments: segments)
+        try flushAndWait()
+        _ = try finish(slot, command: GPUCommand.resourceAttachBacking, expecting: GPUCommand.okNoData)
+    }
+
+    /// RESOURCE_CREATE_2D, ATTACH_BACKING and SET_SCANOUT on each of `scanouts`,
+    /// in one round trip: the device takes its control queue in order, so each
+    /// command finds what the one before made. The first error is thrown.
+    public func createResourceAndShow(_ id: UInt32, width: Int, height: Int, segments: [(address: UInt64, length: UInt32)],
+                                      scanouts: [Int], format: UInt32 = GPUCommand.formatB8G8R8X8) throws(GPUError) {
+        var submitted: [(slot: Int, command: UInt32)] = []
+        var failure: GPUError? = nil
+        do {
+            submitted.append((try submitCreateResource(id, width: width, height: height, format: format), GPUCommand.resourceCreate2D))
+            submitted.append((try submitAttachBacking(id, segments: segments), GPUCommand.resourceAttachBacking))
+            for scanout in scanouts {
+                submitted.append((try submitSetScanout(scanout, resource: id, width: width, height: height), GPUCommand.setScanout))
+            }
+        } catch {
+            failure = error
+        }
+        if !submitted.isEmpty {
+            do { try flushAndWait() } catch { failure = failure ?? error }
+        }
+        for (slot, command) in submitted {
+            do { _ = try finish(slot, command: command, expecting: GPUCommand.okNoData) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+    }
+
+    private func submitCreateResource(_ id: UInt32, width: Int, height: Int, format: UInt32) throws(GPUError) -> Int {
+        try submit(GPUCommand.resourceCreate2D, requestSize: 40, responseSize: GPUCommand.headerSize) { writer in
             writer.u32(id); writer.u32(format)
             writer.u32(UInt32(width)); writer.u32(UInt32(height))
         }
     }
 
-    /// RESOURCE_ATTACH_BACKING with a scatter list: the pixels need not be contiguous.
-    public func attachBacking(_ id: UInt32, segments: [(address: UInt64, length: UInt32)]) throws(GPUError) {
+    private func submitAttachBacking(_ id: UInt32, segments: [(address: UInt64, length: UInt32)]) throws(GPUError) -> Int {
         let entries = min(segments.count, (VirtioGPU.responseOffset - 32) / 16)
-        try simple(GPUCommand.resourceAttachBacking, size: 32 + 16 * entries) { writer in
+        return try submit(GPUCommand.resourceAttachBacking, requestSize: 32 + 16 * entries,
+                          responseSize: GPUCommand.headerSize) { writer in
             writer.u32(id); writer.u32(UInt32(entries))
             for segment in segments.prefix(entries) {
                 writer.u64(segment.address); writer.u32(segment.length); writer.u32(0)
@@ -186,7 +252,13 @@ public final class VirtioGPU<P: Platform, T: VirtioTransport> {
 
     /// Shows `resource` (its top-left width × height) on a scanout; resource 0 turns the scanout off.
     public func setScanout(_ scanout: Int, resource: UInt32, width: Int, height: Int) throws(GPUError) {
-        try simple(GPUCommand.setScanout, size: 48) { writer in
+        let slot = try submitSetScanout(scanout, resource: resource, width: width, height: height)
+        try flushAndWait()
+        _ = try finish(slot, command: GPUCommand.setScanout, expecting: GPUCommand.okNoData)
+    }
+
+    private func submitSetScanout(_ scanout: Int, resource: UInt32, width: Int, height: Int) throws(GPUError) -> Int {
+        try submit(GPUCommand.setScanout, requestSize: 48, responseSize: GPUCommand.headerSize) { writer in
             writer.rect(x: 0, y: 0, width: width, height: height)
             writer.u32(UInt32(scanout)); writer.u32(resource)
         }

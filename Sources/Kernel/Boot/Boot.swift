@@ -145,6 +145,7 @@ enum Boot {
         let net = Net.start(devices: devices, events: events, timer: timer, entropy: entropy, settings: settings)
         let httpd = HTTPServer(files: files, net: net)
         let input = InputDevices(devices: devices, settings: settings, console: console, screen: screen, timer: timer)
+        if input.hasPointer { _ = screen.preparePointerCursor() }
         // In one write: a line another thread logs meanwhile (DHCP's answer, from
         // the events thread) comes before or after the table, not inside it.
         output.write(Array(devices.tableText().utf8))

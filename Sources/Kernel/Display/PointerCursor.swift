@@ -39,8 +39,8 @@ final class PointerCursor {
             }
         }
         do throws(GPUError) {
-            try gpu.createResource(resourceID, width: size, height: size, format: GPUCommand.formatB8G8R8A8)
-            try gpu.attachBacking(resourceID, segments: [(memory.physicalAddress, UInt32(bytes))])
+            try gpu.createResourceAndShow(resourceID, width: size, height: size, segments: [(memory.physicalAddress, UInt32(bytes))],
+                                          scanouts: [], format: GPUCommand.formatB8G8R8A8)
             try gpu.transfer(resourceID, stride: size * 4, x: 0, y: 0, width: size, height: size)
             self.memory = memory
         } catch {

@@ -85,6 +85,15 @@ final class Screen {
         lastFrameEnd.adding(nanoseconds: max(Screen.frameMilliseconds * 1_000_000, 5 * lastFrameCost))
     }
 
+    /// The arrow on virtio-gpu's cursor plane, made when first needed (the boot
+    /// makes it once a pointing device is there, `display cursor` otherwise):
+    /// its commands need not hold up the first frame. Nil without virtio-gpu
+    /// or when the resource could not be made. Call on the shell's thread.
+    func preparePointerCursor() -> PointerCursor? {
+        if pointerCursor == nil, backend == .gpu, let gpu { pointerCursor = PointerCursor(gpu: gpu, platform: platform) }
+        return pointerCursor
+    }
+
     /// Moves the mouse pointer: the GPU's cursor plane, or the sprite on ramfb.
     func movePointer(to point: Point) {
         if let pointerCursor {
@@ -155,11 +164,14 @@ final class Screen {
     /// first enabled scanout's size), a resource with RAM behind it, every enabled scanout.
     func start(gpu: KernelGPU, requested: Size?) -> Bool {
         do throws(GPUError) {
-            scanouts = try gpu.displayInfo()
+            // Scanout 0's EDID comes with the display info (one round trip);
+            // another enabled scanout's is asked for on its own.
+            let answers = try gpu.displayInfoAndEDID(edidScanout: 0)
+            scanouts = answers.scanouts
             var mode = requested
             var source = "settings"
             if mode == nil, gpu.hasEDID, let enabled = scanouts.first(where: { $0.enabled }),
-               let bytes = try? gpu.edid(scanout: enabled.index) {
+               let bytes = enabled.index == 0 ? answers.edid : try? gpu.edid(scanout: enabled.index) {
                 let parsed: EDID? = bytes.withUnsafeBytes { try? EDID(bytes: $0) }
                 if let preferred = parsed?.preferredMode {
                     mode = Size(width: preferred.width, height: preferred.height)
@@ -174,7 +186,6 @@ final class Screen {
             self.gpu = gpu
             try createResource(gpu: gpu, size: mode)
             backend = .gpu
-            pointerCursor = PointerCursor(gpu: gpu, platform: platform)
             let enabled = scanouts.filter { $0.enabled }.map { String($0.index) }.joined(separator: ", ")
             bootLog("display: virtio-gpu \(mode.width)x\(mode.height) (from \(source)), scanouts " + enabled)
             return true
@@ -191,11 +202,9 @@ final class Screen {
         guard let memory = platform.allocateDMA(size: bytes, alignment: 4096) else { throw .outOfMemory }
         let id = resourceID + 1
         do {
-            try gpu.createResource(id, width: size.width, height: size.height)
-            try gpu.attachBacking(id, segments: backingSegments(memory, bytes: bytes))
-            for scanout in scanouts where scanout.enabled || scanout.index == 0 {
-                try gpu.setScanout(scanout.index, resource: id, width: size.width, height: size.height)
-            }
+            try gpu.createResourceAndShow(id, width: size.width, height: size.height,
+                                          segments: backingSegments(memory, bytes: bytes),
+                                          scanouts: scanouts.filter { $0.enabled || $0.index == 0 }.map { $0.index })
             modeSetAt = GenericTimer.now()
         } catch {
             platform.freeDMA(memory)

@@ -12,6 +12,8 @@ typealias KernelInput = VirtioInput<KernelPlatform, KernelTransport>
 /// mice and tablets move one pointer.
 final class InputDevices {
     private(set) var devices: [KernelInput] = []
+    /// Whether a mouse or a tablet is attached (the screen then shows a pointer).
+    var hasPointer: Bool { devices.contains { $0.info.classes.contains(.mouse) || $0.info.classes.contains(.tablet) } }
     private var keyboard: KeyboardInput
     private(set) var keymapName = "us"
     private var repeatScheduled: UInt64? = nil
@@ -32,7 +34,12 @@ final class InputDevices {
         autorepeat = Autorepeat(delayMilliseconds: UInt64(settings.repeatDelay ?? 500),
                                 ratePerSecond: UInt32(settings.repeatRate ?? 30))
         keyboard = KeyboardInput(keymap: Keymap.builtinUS, autorepeat: autorepeat)
-        loadKeymap(settings.keymap ?? "us", quiet: false)
+        if let name = settings.keymap, name != "us" {
+            loadKeymap(name, quiet: false)
+        } else {
+            // us.map parses to the built-in map (KeymapTests checks it): no parse at boot.
+            bootLog("keyboard: keymap us")
+        }
         let registry = virtio.registry
         while let (index, transport) = registry.claim(type: DeviceType.input, driver: "input") {
             let interrupt = registry.devices[index].interrupt

@@ -83,7 +83,7 @@ struct DisplayCommands {
             print("usage: display cursor X Y")
             return
         }
-        guard let gpu = machine.screen.gpu, let cursor = machine.screen.pointerCursor, cursor.isAvailable else {
+        guard let gpu = machine.screen.gpu, let cursor = machine.screen.preparePointerCursor(), cursor.isAvailable else {
             print("display cursor: no hardware cursor (virtio-gpu only)")
             return
         }

@@ -76,8 +76,10 @@ extension FATVolume {
         let bps = geometry.bytesPerSector
         let lastByte = geometry.entryOffset(geometry.maxCluster) + (geometry.kind == .fat32 ? 4 : 2)
         let sectorsNeeded = Int((lastByte + UInt64(bps) - 1) / UInt64(bps))
-        // Whole FAT12s in one go (entries straddle sectors); FAT16/32 in 64 KiB chunks.
-        let chunkSectors = geometry.kind == .fat12 ? sectorsNeeded : max(1, 65_536 / bps)
+        // Whole FAT12s in one go (entries straddle sectors); FAT16/32 in 1 MiB
+        // chunks: each read waits for the device, and in 64 KiB pieces a 64 MiB
+        // volume's table took eight round trips, most of its mount time.
+        let chunkSectors = geometry.kind == .fat12 ? sectorsNeeded : min(sectorsNeeded, max(1, (1 << 20) / bps))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSectors * bps, alignment: 16)
         defer { buffer.deallocate() }
         var free: UInt32 = 0
@@ -95,6 +97,10 @@ extension FATVolume {
             }
             let chunkFirstByte = UInt64(chunkStart * bps)
             let chunkEndByte = chunkFirstByte + UInt64(count * bps)
+            if geometry.kind == .fat32 {
+                countFreeFAT32(UnsafeRawBufferPointer(buffer), firstByte: chunkFirstByte, endByte: chunkEndByte,
+                               cluster: &cluster, free: &free, firstFree: &firstFree)
+            }
             while cluster <= geometry.maxCluster {
                 let offset = geometry.entryOffset(cluster)
                 let width: UInt64 = geometry.kind == .fat32 ? 4 : 2
@@ -118,5 +124,40 @@ extension FATVolume {
         }
         freeClusterCount = free
         nextFreeHint = firstFree == 0 ? 2 : firstFree
+    }
+
+    /// The FAT32 part of `countFreeClusters` for the entries wholly in one chunk
+    /// of the table, two entries a load: a fresh volume's table is nearly all
+    /// zeros, and the general loop (kind switch, bounds per entry) took most of
+    /// a 64 MiB disk's mount time in the guest.
+    private func countFreeFAT32(_ chunk: UnsafeRawBufferPointer, firstByte: UInt64, endByte: UInt64,
+                                cluster: inout UInt32, free: inout UInt32, firstFree: inout UInt32) {
+        let last = min(UInt64(geometry.maxCluster), endByte / 4 - 1)
+        guard UInt64(cluster) <= last, UInt64(cluster) * 4 >= firstByte, let base = chunk.baseAddress else { return }
+        var current = UInt64(cluster)
+        var at = Int(current * 4 - firstByte)
+        func one(_ entry: UInt32, _ number: UInt64) {
+            if entry & 0x0FFF_FFFF == 0 {
+                free += 1
+                if firstFree == 0 { firstFree = UInt32(number) }
+            }
+        }
+        while current + 1 <= last {
+            let pair = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            if pair & 0x0FFF_FFFF_0FFF_FFFF == 0 {
+                free += 2
+                if firstFree == 0 { firstFree = UInt32(current) }
+            } else {
+                one(UInt32(truncatingIfNeeded: pair), current)
+                one(UInt32(truncatingIfNeeded: pair >> 32), current + 1)
+            }
+            current += 2
+            at += 8
+        }
+        if current <= last {
+            one(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt32.self)), current)
+            current += 1
+        }
+        cluster = UInt32(current)
     }
 }
