@@ -68,13 +68,17 @@ def qemu_command(kernel, memory=256, extra=()):
 class Guest:
     """One QEMU process with its serial port on pipes (and QMP on a socket if asked)."""
 
-    def __init__(self, kernel, memory=256, extra=(), qmp=False):
+    def __init__(self, kernel, memory=256, extra=(), qmp=False, namespace=None):
+        """`namespace`: run QEMU inside that network namespace (`ip netns exec`)."""
         self.qmp_path = None
         if qmp:
             self.qmp_path = f"/tmp/lumen-bench-{os.getpid()}-{time.monotonic_ns()}.sock"
             extra = list(extra) + ["-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         self.start = time.monotonic()
-        self.proc = subprocess.Popen(qemu_command(kernel, memory, extra), stdin=subprocess.PIPE,
+        command = qemu_command(kernel, memory, extra)
+        if namespace:
+            command = ["ip", "netns", "exec", namespace] + command
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.output = b""
         self.qmp_client = None
@@ -547,28 +551,38 @@ def bench_net_tap(kernel, runs, size=16 << 20):
     """The same download over a tap interface with virtio-net headers, the one
     QEMU backend that offers checksum offload (CSUM/GUEST_CSUM): with it, and
     with lumen.virtio.csum=off (the stack sums every checksum), alternating.
-    Needs root for the tap; "n/a: …" without."""
-    tap, host, guest_address = f"lmnb{os.getpid() % 100000}", "10.213.1.1", "10.213.1.2"
+    The tap, its address, the HTTP server and QEMU live in a network namespace
+    made for the run and deleted after it: the traffic never leaves it.
+    Needs root; "n/a: …" without."""
+    namespace = f"lumen-bench-{os.getpid()}"
+    tap, host, guest_address = "lmnb0", "10.213.1.1", "10.213.1.2"
+    inside = ["ip", "netns", "exec", namespace]
     try:
-        for command in (["tuntap", "add", "dev", tap, "mode", "tap"], ["addr", "add", host + "/24", "dev", tap],
-                        ["link", "set", tap, "up"]):
-            subprocess.run(["ip", *command], check=True, capture_output=True)
+        subprocess.run(["ip", "netns", "add", namespace], check=True, capture_output=True)
+        for command in (["link", "set", "lo", "up"], ["tuntap", "add", "dev", tap, "mode", "tap"],
+                        ["addr", "add", host + "/24", "dev", tap], ["link", "set", tap, "up"]):
+            subprocess.run(["ip", "-n", namespace, *command], check=True, capture_output=True)
     except (subprocess.SubprocessError, OSError) as e:
-        subprocess.run(["ip", "link", "delete", tap], capture_output=True)
-        return f"n/a: no tap interface ({e})", f"n/a: no tap interface ({e})"
+        subprocess.run(["ip", "netns", "delete", namespace], capture_output=True)
+        return f"n/a: no tap in a network namespace ({e})", f"n/a: no tap in a network namespace ({e})"
     rates = {True: [], False: []}
+    port = 8080
     try:
         with tempfile.TemporaryDirectory() as work:
-            server = serve_payload(work, size, host)
-            port = server.server_address[1]
+            with open(os.path.join(work, "payload.bin"), "wb") as f:
+                f.write(os.urandom(size))
+            server = subprocess.Popen(inside + [sys.executable, "-u", "-c", TAP_SERVER, work, host, str(port)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             try:
+                if server.stdout.readline().strip() != b"ready":
+                    raise RuntimeError("the HTTP server in the namespace did not start")
                 for _ in range(runs):
                     for offload in (True, False):
                         extra = ["-netdev", f"tap,id=n0,ifname={tap},script=no,downscript=no,vnet_hdr=on",
                                  "-device", "virtio-net-device,netdev=n0"]
                         if not offload:
                             extra += ["-append", "lumen.virtio.csum=off"]
-                        guest = Guest(kernel, memory=512, extra=extra)
+                        guest = Guest(kernel, memory=512, extra=extra, namespace=namespace)
                         try:
                             guest.wait_for(PROMPT)
                             guest.command(f"ifconfig eth0 {guest_address}/24")
@@ -580,10 +594,24 @@ def bench_net_tap(kernel, runs, size=16 << 20):
                         finally:
                             guest.stop()
             finally:
-                server.shutdown()
+                server.kill()
+                server.wait()
     finally:
-        subprocess.run(["ip", "link", "delete", tap], capture_output=True)
+        subprocess.run(["ip", "netns", "delete", namespace], capture_output=True)
     return summary(rates[True]), summary(rates[False])
+
+
+# The tap bench's HTTP server, run inside its network namespace: serves argv[1]
+# on argv[2]:argv[3], quietly, and says "ready" once it listens.
+TAP_SERVER = """
+import functools, http.server, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer((sys.argv[2], int(sys.argv[3])), functools.partial(Quiet, directory=sys.argv[1]))
+print("ready", flush=True)
+server.serve_forever()
+"""
 
 
 def bench_host(args):

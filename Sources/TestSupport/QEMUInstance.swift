@@ -40,10 +40,16 @@ public final class QEMUInstance: @unchecked Sendable {
         let qemu = try Executables.qemu()
         let dir = try TempDir.make()
         runtimeDirectory = dir
-        let args = options.arguments(runtimeDirectory: dir.path)
-        commandLine = [qemu] + args
+        var executable = qemu
+        var args = options.arguments(runtimeDirectory: dir.path)
+        if let namespace = options.networkNamespace {
+            // `ip netns exec` execs QEMU in place: the child's pid stays QEMU's.
+            executable = "/usr/sbin/ip"
+            args = ["netns", "exec", namespace, qemu] + args
+        }
+        commandLine = [executable] + args
         do {
-            child = try ChildProcess(executable: qemu, arguments: args, dieWithParent: options.killWithTestRunner)
+            child = try ChildProcess(executable: executable, arguments: args, dieWithParent: options.killWithTestRunner)
         } catch {
             TempDir.remove(dir)
             throw error

@@ -28,6 +28,10 @@ public struct QEMUOptions: Sendable {
     /// Wrap QEMU in `setpriv --pdeathsig KILL` (when available) so it dies if the test runner
     /// crashes. Leave on unless you have a reason.
     public var killWithTestRunner: Bool = true
+    /// Runs QEMU inside this network namespace (`ip netns exec NAME`), so a tap
+    /// made there is the only host interface its `-netdev tap` can reach: test
+    /// traffic stays in a namespace the test made for itself.
+    public var networkNamespace: String? = nil
     /// How long `QEMUInstance.init` waits for QEMU to come up.
     public var startupTimeout: TimeInterval = 10
     /// When true (default), `QEMUInstance.init` connects QMP and completes the handshake

@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 
 /// The host side of the network tests, all on 127.0.0.1 (QEMU's user network
-/// shows the host as 10.0.2.2): a file server, a raw HTTP client and a lossy
-/// UDP relay, each a small python3 program run as a child process.
+/// shows the host as 10.0.2.2) or inside a tap test's own network namespace: a
+/// file server, a raw HTTP client and a lossy UDP relay, each a small python3
+/// program run as a child process.
 enum HostNetwork {
     /// A free port on 127.0.0.1 (bound and released; good enough for tests).
     /// `count` pseudo-random bytes, the same every time (files to serve and compare).
@@ -35,9 +36,16 @@ enum HostNetwork {
     final class Child {
         let process = Process()
         let output = Pipe()
-        init(_ script: String, _ arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-u", "-c", script] + arguments
+        /// `namespace`: run inside that network namespace (`ip netns exec`).
+        init(_ script: String, _ arguments: [String], namespace: String? = nil) throws {
+            let command = ["python3", "-u", "-c", script] + arguments
+            if let namespace {
+                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+                process.arguments = ["netns", "exec", namespace] + command
+            } else {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = command
+            }
             process.standardOutput = output
             process.standardError = output
             try process.run()
@@ -59,7 +67,7 @@ enum HostNetwork {
     }
 
     /// Serves `directory` over HTTP/1.1 on `host`:`port`.
-    static func fileServer(directory: URL, port: UInt16, host: String = "127.0.0.1") throws -> Child {
+    static func fileServer(directory: URL, port: UInt16, host: String = "127.0.0.1", namespace: String? = nil) throws -> Child {
         let script = """
         import http.server, functools, sys
         http.server.SimpleHTTPRequestHandler.protocol_version = "HTTP/1.1"
@@ -68,14 +76,14 @@ enum HostNetwork {
         print("ready", flush=True)
         server.serve_forever()
         """
-        let child = try Child(script, [directory.path, String(port), host])
+        let child = try Child(script, [directory.path, String(port), host], namespace: namespace)
         XCTAssertEqual(child.firstLine(), "ready")
         return child
     }
 
     /// GET `path` exactly as given (no normalisation) from `host`:`port`:
     /// the status code and the body.
-    static func get(port: UInt16, path: String, host: String = "127.0.0.1",
+    static func get(port: UInt16, path: String, host: String = "127.0.0.1", namespace: String? = nil,
                     timeout: TimeInterval = 30) throws -> (status: Int, body: Data) {
         let script = """
         import http.client, sys
@@ -86,7 +94,7 @@ enum HostNetwork {
         body = r.read()
         sys.stdout.buffer.write(b"%d\\n" % r.status + body)
         """
-        let child = try Child(script, [String(port), path, String(timeout), host])
+        let child = try Child(script, [String(port), path, String(timeout), host], namespace: namespace)
         // Read before waiting: a body bigger than the pipe would block the child.
         let data = child.output.fileHandleForReading.readDataToEndOfFile()
         child.process.waitUntilExit()
@@ -164,35 +172,53 @@ enum HostNetwork {
     }
 }
 
-/// A tap interface on the host, for QEMU's `-netdev tap,vnet_hdr=on`: the one
-/// backend here that carries virtio-net headers, so the device offers checksum
-/// offload (CSUM, GUEST_CSUM), and the host kernel on the other side sends
-/// partially checksummed frames and accepts them. Needs root (tests run as root).
+/// A tap interface, for QEMU's `-netdev tap,vnet_hdr=on`: the one backend here
+/// that carries virtio-net headers, so the device offers checksum offload (CSUM,
+/// GUEST_CSUM), and the host kernel on the other side sends partially
+/// checksummed frames and accepts them. The tap, its address, QEMU and every
+/// host-side helper of the test live in a network namespace made for the test
+/// (removed with it), so its traffic never reaches the machine's own network.
+/// Needs root (tests run as root).
 final class HostTap {
     let name: String
+    let namespace: String
     let hostAddress = "10.213.0.1"
     let guestAddress = "10.213.0.2"
 
     init() throws {
-        name = "lmn\(UInt32.random(in: 10_000 ..< 99_999))"
-        try HostTap.ip(["tuntap", "add", "dev", name, "mode", "tap"])
-        // No IPv6 on it: the host's router solicitations and MLD reports would
-        // be traffic the receive-filter test did not send.
-        try? "1".write(toFile: "/proc/sys/net/ipv6/conf/\(name)/disable_ipv6", atomically: false, encoding: .utf8)
-        try HostTap.ip(["addr", "add", hostAddress + "/24", "dev", name])
-        try HostTap.ip(["link", "set", name, "up"])
+        let tag = UInt32.random(in: 10_000 ..< 99_999)
+        name = "lmn\(tag)"
+        namespace = "lumen-test-\(getpid())-\(tag)"
+        try HostTap.ip(["netns", "add", namespace])
+        do {
+            try inside(["link", "set", "lo", "up"])
+            try inside(["tuntap", "add", "dev", name, "mode", "tap"])
+            // No IPv6 on it: the host's router solicitations and MLD reports would
+            // be traffic the receive-filter test did not send.
+            try HostTap.run("/usr/sbin/ip", ["netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.\(name).disable_ipv6=1"])
+            try inside(["addr", "add", hostAddress + "/24", "dev", name])
+            try inside(["link", "set", name, "up"])
+        } catch {
+            remove()
+            throw error
+        }
     }
 
-    func remove() { try? HostTap.ip(["link", "delete", name]) }
+    /// Deletes the namespace, and the tap with it.
+    func remove() { try? HostTap.ip(["netns", "delete", namespace]) }
+
+    private func inside(_ arguments: [String]) throws { try HostTap.ip(["-n", namespace] + arguments) }
 
     /// QEMU options for a virtio-net device on this tap.
     var devices: [String] {
         ["-netdev", "tap,id=n0,ifname=\(name),script=no,downscript=no,vnet_hdr=on", "-device", "virtio-net-device,netdev=n0"]
     }
 
-    static func ip(_ arguments: [String]) throws {
+    static func ip(_ arguments: [String]) throws { try run("/usr/sbin/ip", arguments) }
+
+    static func run(_ executable: String, _ arguments: [String]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let errors = Pipe()
         process.standardError = errors
@@ -201,7 +227,7 @@ final class HostTap {
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw NSError(domain: "HostTap", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "ip " + arguments.joined(separator: " ") + ": " + message])
+                          userInfo: [NSLocalizedDescriptionKey: executable + " " + arguments.joined(separator: " ") + ": " + message])
         }
     }
 
@@ -250,14 +276,13 @@ final class HostTap {
             elif not (proto == 17 and l4[6:8] == b"\\0\\0") and fold(pseudo + ones(l4)) != 0xffff:
                 counts["bad"] += 1
         """
-        let child = try HostNetwork.Child(script, [name, guestAddress])
+        let child = try HostNetwork.Child(script, [name, guestAddress], namespace: namespace)
         XCTAssertEqual(child.firstLine(), "ready")
         return child
     }
 
-    /// Sends `count` frames of an experimental EtherType (0x88B5) to `destination`
-    /// ("02:00:00:00:00:99") into the guest's NIC.
-    /// `count` frames of an unknown EtherType to `destination`; with
+    /// `count` frames of an experimental EtherType (0x88B5) to `destination`
+    /// ("02:00:00:00:00:99") into the guest's NIC; with
     /// `thenMarker`, one broadcast after them that every filter passes and that
     /// the stack counts as a malformed ARP packet.
     func inject(to destination: String, count: Int, thenMarker: Bool = false) throws {
@@ -270,7 +295,8 @@ final class HostTap {
         if sys.argv[4] == "1": s.send(b"\\xff" * 6 + bytes.fromhex("020000000001") + b"\\x08\\x06" + b"lumen" * 10)
         print("sent", flush=True)
         """
-        let child = try HostNetwork.Child(script, [name, destination, String(count), thenMarker ? "1" : "0"])
+        let child = try HostNetwork.Child(script, [name, destination, String(count), thenMarker ? "1" : "0"],
+                                          namespace: namespace)
         XCTAssertEqual(child.firstLine(), "sent")
         child.process.waitUntilExit()
     }

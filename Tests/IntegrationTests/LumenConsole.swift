@@ -8,13 +8,14 @@ final class LumenConsole {
 
     /// Boots the kernel and waits for the prompt.
     init(memoryMiB: Int = 256, append: String? = nil, modern: Bool = false, devices: [String] = [],
-         vnc: Bool = false, testCase: XCTestCase) throws {
+         vnc: Bool = false, networkNamespace: String? = nil, testCase: XCTestCase) throws {
         var options = QEMUOptions(kernel: try LumenBuild.kernelPath())
         options.memoryMiB = memoryMiB
         options.append = append
         options.modern = modern
         options.devices = devices
         options.vnc = vnc
+        options.networkNamespace = networkNamespace
         let qemu = try QEMUInstance(options)
         testCase.addTeardownBlock { qemu.kill() }
         self.qemu = qemu

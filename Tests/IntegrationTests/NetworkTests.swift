@@ -150,7 +150,9 @@ final class NetworkTests: XCTestCase {
     func testReceiveFilterFollowsPromiscAllmultiAndTheMulticastList() throws {
         let tap = try HostTap()
         addTeardownBlock { tap.remove() }
-        let lumen = try LumenConsole(devices: tap.devices, testCase: self)
+        // The tap lives in the test's own namespace, not in the machine's.
+        XCTAssertThrowsError(try HostTap.ip(["link", "show", tap.name]), "the tap is in the machine's namespace")
+        let lumen = try LumenConsole(devices: tap.devices, networkNamespace: tap.namespace, testCase: self)
         /// Five frames to `mac` from the host, then a marker frame that always
         /// passes the filter (a malformed ARP broadcast), then the counters once the
         /// marker is counted: frames arrive in order, so the five were handled.
@@ -203,16 +205,17 @@ final class NetworkTests: XCTestCase {
         try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
         try payload.write(to: served.appendingPathComponent("payload.bin"))
         let port = HostNetwork.freePort()
-        let server = try HostNetwork.fileServer(directory: served, port: port, host: tap.hostAddress)
+        let server = try HostNetwork.fileServer(directory: served, port: port, host: tap.hostAddress, namespace: tap.namespace)
         defer { server.stop() }
-        let lumen = try LumenConsole(memoryMiB: 512, modern: modern, devices: image.drive() + tap.devices, testCase: self)
+        let lumen = try LumenConsole(memoryMiB: 512, modern: modern, devices: image.drive() + tap.devices,
+                                     networkNamespace: tap.namespace, testCase: self)
         XCTAssertTrue(lumen.bootLog.contains("checksum offload"), lumen.bootLog)
         try lumen.expect("ifconfig eth0 \(tap.guestAddress)/24", prints: "eth0: \(tap.guestAddress)/24")
         try lumen.expect("ping -c 2 \(tap.hostAddress)", prints: "2 received", timeout: 20)
         try lumen.expect("wget http://\(tap.hostAddress):\(port)/payload.bin /payload.bin && sync", prints: "1048576 bytes",
                          timeout: 60)
         try lumen.expect("httpd 80", prints: "httpd: serving")
-        let fetched = try HostNetwork.get(port: 80, path: "/www/file.bin", host: tap.guestAddress)
+        let fetched = try HostNetwork.get(port: 80, path: "/www/file.bin", host: tap.guestAddress, namespace: tap.namespace)
         XCTAssertEqual(fetched.status, 200)
         XCTAssertTrue(fetched.body == payload, "served file differs (\(fetched.body.count) bytes)")
         let statistics = try lumen.run("ifconfig")
