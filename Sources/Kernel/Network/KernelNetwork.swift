@@ -106,7 +106,7 @@ final class Net {
     /// The time of the receive batch under way, read once for all its frames.
     /// Under TCG, QEMU takes its big lock to read the counter, and the lock is
     /// busy with the network backend while frames stream in: a read per frame
-    /// (two, with TCP's) cost a third of a download's time.
+    /// (two, with TCP's) cost about a quarter of a download's time.
     private var batchTime: UInt64? = nil
     private var inReceiveBatch = false
 
