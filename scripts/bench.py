@@ -616,7 +616,7 @@ server.serve_forever()
 
 def bench_host(args):
     """Host micro-benchmarks of the portable modules, in the same report:
-    scripts/terminal-bench (Lumen's terminal against libvterm, same process) and
+    scripts/terminal-bench (Lumen's terminal against libvterm and libtsm, same process) and
     scripts/host-bench (glyph blending, FAT32 on a RAM disk, TCP between two stacks
     over an in-memory loopback link)."""
     scripts = os.path.dirname(os.path.abspath(__file__))
@@ -646,12 +646,14 @@ def print_host(host):
     print("\nhost micro-benchmarks (release builds, this machine)")
     terminal = host.get("terminal")
     if isinstance(terminal, dict):
-        print(f"  {'terminal payload':24} {'Lumen MB/s':>11} {'libvterm MB/s':>14} {'ratio':>7}")
+        print(f"  {'terminal payload':24} {'Lumen MB/s':>11} {'libvterm MB/s':>14} {'libtsm MB/s':>12} "
+              f"{'/libvterm':>10} {'/libtsm':>8}")
         for name, entry in terminal["payloads"].items():
             print(f"  {name:24} {number(entry['lumen_mbps']['median']):>11} "
-                  f"{number(entry['libvterm_mbps']['median']):>14} {entry['ratio']:>6.2f}×")
+                  f"{number(entry['libvterm_mbps']['median']):>14} {number(entry['libtsm_mbps']['median']):>12} "
+                  f"{entry['ratio']:>9.2f}× {entry['ratio_libtsm']:>7.2f}×")
     else:
-        print(f"  terminal vs libvterm: {terminal}")
+        print(f"  terminal vs libvterm and libtsm: {terminal}")
     for key, label, unit in (("glyph_blend_mcells_per_s", "glyph blending over the surface", "Mcells/s"),
                              ("glyph_blend_onto_background_mcells_per_s", "glyph blending onto a background", "Mcells/s"),
                              ("surface_fill_mbps", "1024x768 surface fill", "MB/s"),

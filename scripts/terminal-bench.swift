@@ -1,11 +1,12 @@
-// Host micro-benchmark: parse + grid update throughput of Lumen's Terminal and
-// of libvterm, on the vtebench-style payloads of
+// Host micro-benchmark: parse + grid update throughput of Lumen's Terminal, of
+// libvterm and of libtsm, on the vtebench-style payloads of
 // Tests/TerminalDifferentialTests/Payloads.swift, in the same process and run.
 // Built and run by scripts/terminal-bench (release build, whole module); see there.
 #if canImport(Glibc)
 import Glibc
 #endif
 import TerminalReference
+import TSMReference
 
 @main
 struct TerminalBench {
@@ -18,6 +19,7 @@ struct TerminalBench {
         var json: String?
         var payloads = VTEPayload.allCases
         var referenceVersion = "0.1"
+        var tsmVersion = "4"
     }
 
     static func usage() -> Never {
@@ -52,6 +54,7 @@ struct TerminalBench {
                 options.payloads = payloads
             case "--json": options.json = value()
             case "--reference-version": options.referenceVersion = value()
+            case "--tsm-version": options.tsmVersion = value()
             case "-h", "--help": usage()
             default:
                 if arguments[index].hasPrefix("-") { usage() }
@@ -108,6 +111,27 @@ struct TerminalBench {
         return elapsed
     }
 
+    /// libtsm, keeping 10,000 lines of scrollback like Lumen.
+    static func timeTSM(_ bytes: [UInt8], _ options: Options, sink: inout UInt32) -> Double {
+        guard let terminal = tsm_reference_new(Int32(options.rows), Int32(options.columns), 10_000) else {
+            fputs("terminal-bench: libtsm could not make a \(options.columns)x\(options.rows) screen\n", stderr)
+            exit(1)
+        }
+        let start = seconds()
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let end = min(buffer.count, offset + options.chunk)
+                tsm_reference_feed(terminal, buffer.baseAddress! + offset, end - offset)
+                offset = end
+            }
+        }
+        let elapsed = seconds() - start
+        sink &+= tsm_reference_cell(terminal, Int32(options.rows - 1), 0)
+        tsm_reference_free(terminal)
+        return elapsed
+    }
+
     struct Summary {
         var values: [Double]
         var median: Double {
@@ -144,7 +168,8 @@ struct TerminalBench {
         let options = parse(Array(CommandLine.arguments.dropFirst()))
         print("terminal-bench: \(options.columns)x\(options.rows), \(options.bytes >> 10) KiB per run in \(options.chunk >> 10) KiB writes, \(options.runs) runs (after one warm-up), MB/s = 10^6 bytes/s")
         print(pad("payload", 20, left: true) + pad("Lumen MB/s", 12) + pad("(min – max)", 20) + pad("libvterm MB/s", 15)
-              + pad("(min – max)", 20) + pad("Lumen/libvterm", 16) + pad("libvterm w/o scrollback", 25))
+              + pad("(min – max)", 20) + pad("libtsm MB/s", 13) + pad("(min – max)", 20)
+              + pad("/libvterm", 11) + pad("/libtsm", 9) + pad("/faster", 9))
         var sink: UInt32 = 0
         var entries: [String] = []
         for payload in options.payloads {
@@ -152,21 +177,28 @@ struct TerminalBench {
             let size = Double(bytes.count) / 1e6
             _ = timeLumen(bytes, options, sink: &sink)
             _ = timeReference(bytes, options, sink: &sink)
+            _ = timeTSM(bytes, options, sink: &sink)
             var lumen = Summary(values: [])
             var reference = Summary(values: [])
             var bare = Summary(values: [])
+            var tsm = Summary(values: [])
             for _ in 0 ..< options.runs {  // interleaved, so load on the machine hits all alike
                 lumen.values.append(size / timeLumen(bytes, options, sink: &sink))
                 reference.values.append(size / timeReference(bytes, options, sink: &sink))
                 bare.values.append(size / timeReference(bytes, options, scrollback: false, sink: &sink))
+                tsm.values.append(size / timeTSM(bytes, options, sink: &sink))
             }
             let ratio = lumen.median / reference.median
+            let tsmRatio = lumen.median / tsm.median
+            let fasterRatio = lumen.median / max(reference.median, tsm.median)
             print(pad(payload.rawValue, 20, left: true) + pad(format(lumen.median, 1), 12)
                   + pad("(\(format(lumen.minimum, 1)) – \(format(lumen.maximum, 1)))", 20)
                   + pad(format(reference.median, 1), 15)
                   + pad("(\(format(reference.minimum, 1)) – \(format(reference.maximum, 1)))", 20)
-                  + pad(format(ratio, 2) + "×", 16) + pad(format(bare.median, 1), 22))
-            entries.append("    \"\(payload.rawValue)\": {\"bytes\": \(bytes.count), \"lumen_mbps\": \(lumen.json), \"libvterm_mbps\": \(reference.json), \"ratio\": \(format(ratio, 3)), \"libvterm_without_scrollback_mbps\": \(bare.json)}")
+                  + pad(format(tsm.median, 1), 13)
+                  + pad("(\(format(tsm.minimum, 1)) – \(format(tsm.maximum, 1)))", 20)
+                  + pad(format(ratio, 2) + "×", 11) + pad(format(tsmRatio, 2) + "×", 9) + pad(format(fasterRatio, 2) + "×", 9))
+            entries.append("    \"\(payload.rawValue)\": {\"bytes\": \(bytes.count), \"lumen_mbps\": \(lumen.json), \"libvterm_mbps\": \(reference.json), \"ratio\": \(format(ratio, 3)), \"libvterm_without_scrollback_mbps\": \(bare.json), \"libtsm_mbps\": \(tsm.json), \"ratio_libtsm\": \(format(tsmRatio, 3)), \"ratio_faster\": \(format(fasterRatio, 3))}")
         }
         if sink == 0xFFFF_FFFF { print("") }
         if let path = options.json {
@@ -182,6 +214,7 @@ struct TerminalBench {
                   "bytes_per_run": \(options.bytes), "write_bytes": \(options.chunk), "runs": \(options.runs),
                   "unit": "MB/s (10^6 bytes per second)",
                   "reference": "libvterm \(options.referenceVersion) (Debian libvterm-dev), screen layer; libvterm_mbps keeps 10,000 lines of scrollback (sb_pushline into a ring) as Lumen does, libvterm_without_scrollback_mbps sets no sb_pushline; ratio = Lumen median / libvterm_mbps median",
+                  "libtsm": "libtsm \(options.tsmVersion) (Debian libtsm-dev), tsm_vte_input into a tsm_screen with 10,000 lines of scrollback; ratio_libtsm = Lumen median / libtsm_mbps median; ratio_faster = Lumen median / the faster peer's median",
                   "payloads": {
                 \(entries.joined(separator: ",\n"))
                   }

@@ -6,9 +6,10 @@ lumen_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Debian packages the host needs: QEMU (with its GTK window, qemu-system-gui),
 # the disk tools, fonts, FreeType for the host build, and the tools the tests use
-# (xvfb: a GTK window for the display tests on a machine without a screen).
+# (xvfb: a GTK window for the display tests on a machine without a screen;
+# libvterm-dev and libtsm-dev: the peers of the terminal tests and benchmark).
 lumen_host_packages=(qemu-system-arm qemu-system-gui qemu-utils mtools dosfstools fonts-dejavu-core libfreetype-dev
-  pkg-config python3 ca-certificates libvterm-dev vttest xvfb)
+  pkg-config python3 ca-certificates libvterm-dev libtsm-dev vttest xvfb)
 
 lumen_install_packages() {
   local missing=()
