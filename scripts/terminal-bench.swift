@@ -71,19 +71,25 @@ struct TerminalBench {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
-    /// Feeds `bytes` in `chunk`-sized writes (as reads from a pty would come),
+    /// Hands `bytes` to `feed` in `chunk`-sized writes, as reads from a pty would
+    /// come: the same pieces for every terminal measured.
+    static func inChunks(_ bytes: [UInt8], _ chunk: Int, _ feed: (UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let end = min(buffer.count, offset + chunk)
+                feed(UnsafeBufferPointer(rebasing: buffer[offset ..< end]))
+                offset = end
+            }
+        }
+    }
+
+    /// Feeds `bytes` to Lumen's Terminal in `options.chunk`-sized writes,
     /// returns the seconds it took.
     static func timeLumen(_ bytes: [UInt8], _ options: Options, sink: inout UInt32) -> Double {
         let terminal = Terminal(columns: options.columns, rows: options.rows, scrollbackLines: 10_000)
         let start = seconds()
-        bytes.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let end = min(buffer.count, offset + options.chunk)
-                terminal.feed(UnsafeBufferPointer(rebasing: buffer[offset ..< end]))
-                offset = end
-            }
-        }
+        inChunks(bytes, options.chunk) { terminal.feed($0) }
         let elapsed = seconds() - start
         sink &+= terminal.cell(row: options.rows - 1, column: 0).scalar  // keep the work observable
         return elapsed
@@ -95,14 +101,7 @@ struct TerminalBench {
                               sink: inout UInt32) -> Double {
         let terminal = reference_terminal_new(Int32(options.rows), Int32(options.columns), scrollback ? 10_000 : -1)
         let start = seconds()
-        bytes.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let end = min(buffer.count, offset + options.chunk)
-                reference_terminal_feed(terminal, buffer.baseAddress! + offset, end - offset)
-                offset = end
-            }
-        }
+        inChunks(bytes, options.chunk) { reference_terminal_feed(terminal, $0.baseAddress, $0.count) }
         let elapsed = seconds() - start
         var cell = ReferenceCell()
         reference_terminal_cell(terminal, Int32(options.rows - 1), 0, &cell)
@@ -118,14 +117,7 @@ struct TerminalBench {
             exit(1)
         }
         let start = seconds()
-        bytes.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let end = min(buffer.count, offset + options.chunk)
-                tsm_reference_feed(terminal, buffer.baseAddress! + offset, end - offset)
-                offset = end
-            }
-        }
+        inChunks(bytes, options.chunk) { tsm_reference_feed(terminal, $0.baseAddress, $0.count) }
         let elapsed = seconds() - start
         sink &+= tsm_reference_cell(terminal, Int32(options.rows - 1), 0)
         tsm_reference_free(terminal)
