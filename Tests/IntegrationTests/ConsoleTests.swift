@@ -27,11 +27,7 @@ final class ConsoleTests: XCTestCase {
     /// mirrors it), except the blinking cursor's cell.
     static func assertScreenMatchesSerial(_ lumen: LumenConsole, file: StaticString = #filePath, line: UInt = #line) throws {
         // The frame may still be on its way on a loaded machine: wait for it.
-        var result = try differences(lumen)
-        try eventually(timeout: 3, interval: 0.05) {
-            result = try differences(lumen)
-            return result.count == 0
-        }
+        let result = try lastValue(timeout: 3, interval: 0.05, { try differences(lumen) }, until: { $0.count == 0 })
         XCTAssertEqual(result.count, 0, "first difference at \(result.first ?? "-")", file: file, line: line)
     }
 
@@ -44,11 +40,9 @@ final class ConsoleTests: XCTestCase {
             XCTFail("font did not say the grid: \(answer)", file: file, line: line)
             return
         }
-        var problems: [String] = []
-        try eventually(timeout: 3, interval: 0.05) {
-            problems = judge.problems(screen: try lumen.qemu.screendump(), bytes: Array(lumen.qemu.serialOutput.utf8))
-            return problems.isEmpty
-        }
+        let problems = try lastValue(timeout: 3, interval: 0.05, {
+            judge.problems(screen: try lumen.qemu.screendump(), bytes: Array(lumen.qemu.serialOutput.utf8))
+        }, until: { $0.isEmpty })
         XCTAssertEqual(problems, [], file: file, line: line)
     }
 

@@ -174,10 +174,8 @@ final class MultiHeadDisplayTests: XCTestCase {
         // once the head's first frame is presented.
         let full = DisplayTests.expectedPattern(width: 1280, height: 800)
         let points = [(5, 5), (170, 10), (330, 300), (799, 399), (700, 599)]
-        var head1 = try lumen.qemu.screendump(device: "gpu0", head: 1)
-        try eventually(timeout: 3, interval: 0.05) {
-            head1 = try lumen.qemu.screendump(device: "gpu0", head: 1)
-            return head1.width == 800 && head1.height == 600 && points.allSatisfy { head1.pixel(x: $0.0, y: $0.1) == full[$0.1 * 1280 + $0.0] }
+        let head1 = try lastValue(timeout: 3, interval: 0.05, { try lumen.qemu.screendump(device: "gpu0", head: 1) }) { image in
+            image.width == 800 && image.height == 600 && points.allSatisfy { image.pixel(x: $0.0, y: $0.1) == full[$0.1 * 1280 + $0.0] }
         }
         XCTAssertEqual(head1.width, 800)
         XCTAssertEqual(head1.height, 600)

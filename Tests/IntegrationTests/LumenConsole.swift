@@ -29,7 +29,8 @@ final class LumenConsole {
     func settledScreen(timeout: TimeInterval = 5) throws -> PPMImage {
         usleep(100_000)
         var previous = try qemu.screendump()
-        try eventually(timeout: timeout, interval: 0.1) {
+        try eventually(timeout: timeout, interval: 0) {
+            usleep(100_000)
             let current = try qemu.screendump()
             defer { previous = current }
             return current.pixels == previous.pixels
@@ -41,12 +42,7 @@ final class LumenConsole {
     /// can delay one); returns the last image either way.
     @discardableResult
     func waitForScreen(timeout: TimeInterval = 5, _ predicate: (PPMImage) -> Bool) throws -> PPMImage {
-        var image = try qemu.screendump()
-        try eventually(timeout: timeout, interval: 0.05) {
-            image = try qemu.screendump()
-            return predicate(image)
-        }
-        return image
+        try lastValue(timeout: timeout, interval: 0.05, { try qemu.screendump() }, until: predicate)
     }
 
     /// Types a command and returns what it printed, up to the next prompt.

@@ -159,11 +159,9 @@ final class NetworkTests: XCTestCase {
         func countersAfterFrames(to mac: String) throws -> (notForUs: Int, unknownType: Int, arpMalformed: Int) {
             let before = try ethernetCounters(lumen)
             try tap.inject(to: mac, count: 5, thenMarker: true)
-            var counters = before
-            XCTAssertTrue(try eventually(timeout: 5, interval: 0.1) {
-                counters = try ethernetCounters(lumen)
-                return counters.arpMalformed > before.arpMalformed
-            }, "the marker frame never arrived")
+            let counters = try lastValue(timeout: 5, interval: 0.1, { try ethernetCounters(lumen) },
+                                         until: { $0.arpMalformed > before.arpMalformed })
+            XCTAssertGreaterThan(counters.arpMalformed, before.arpMalformed, "the marker frame never arrived")
             return counters
         }
         let start = try ethernetCounters(lumen)
